@@ -1,0 +1,14 @@
+"""Separable Convolutions, step by step: the app's entry point.
+
+`streamlit run app.py` serves the pages below, in the order of the lecture.
+"""
+
+import streamlit as st
+
+st.set_page_config(page_title="Separable convolutions, step by step", page_icon=":material/grid_on:", layout="wide")
+
+pages = [
+    st.Page("pages/welcome.py", title="Welcome", icon=":material/school:", default=True),
+    st.Page("pages/convolution.py", title="Convolution", icon=":material/grid_on:", url_path="convolution"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,129 @@
+"""Output sizes and padding: the arithmetic of where a kernel can stand.
+
+Relations follow Dumoulin & Visin (2016), "A guide to convolution arithmetic for deep
+learning"; relation 15 is the general one:
+    o = floor((i + 2p - k - (k - 1)(d - 1)) / s) + 1
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+from .errors import ConvConfigError
+
+PADDING_MODES = ("valid", "same", "full")
+
+
+def as_pair(value, name: str) -> tuple[int, int]:
+    """An int or a (rows, cols) pair, checked to be whole numbers, as a pair."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ConvConfigError(f"{name} must be one number or a (rows, cols) pair, got {value!r}")
+        pair = tuple(value)
+    else:
+        pair = (value, value)
+    for v in pair:
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+            raise ConvConfigError(f"{name} must be a whole number, got {v!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def effective_span(k: int, dilation: int) -> int:
+    """How many input cells a kernel of size k with this dilation covers: k + (k - 1)(d - 1)."""
+    return k + (k - 1) * (dilation - 1)
+
+
+def _check_positive(value: int, name: str, fix: str) -> None:
+    if value < 1:
+        raise ConvConfigError(f"{name} must be at least 1, got {value}: {fix}")
+
+
+def axis_padding(i: int, k: int, stride: int, padding, dilation: int, axis: str = "") -> tuple[int, int]:
+    """Zero cells added (before, after) along one axis.
+
+    padding is a whole number (the same on both sides) or a mode:
+    - "valid": no padding;
+    - "same": the output has ceil(i / stride) cells; the total padding
+      max((o - 1)s + span - i, 0) is split with the smaller half before, so an even kernel
+      pads one more cell after (as PyTorch and TensorFlow do);
+    - "full": span - 1 on each side, so every partial overlap is computed.
+    """
+    where = f" ({axis})" if axis else ""
+    _check_positive(i, f"input size{where}", "the input needs at least one cell")
+    _check_positive(k, f"kernel size{where}", "a kernel needs at least one cell")
+    _check_positive(stride, f"stride{where}", "use stride 1 to visit every position")
+    _check_positive(dilation, f"dilation{where}", "use dilation 1 for an ordinary kernel")
+    span = effective_span(k, dilation)
+    if isinstance(padding, str):
+        mode = padding.lower()
+        if mode == "valid":
+            return 0, 0
+        if mode == "same":
+            o = math.ceil(i / stride)
+            total = max((o - 1) * stride + span - i, 0)
+            return total // 2, total - total // 2
+        if mode == "full":
+            return span - 1, span - 1
+        raise ConvConfigError(
+            f"padding{where} must be a whole number or one of {', '.join(PADDING_MODES)}, got {padding!r}"
+        )
+    if isinstance(padding, bool) or not isinstance(padding, numbers.Integral):
+        raise ConvConfigError(f"padding{where} must be a whole number or a mode name, got {padding!r}")
+    if padding < 0:
+        raise ConvConfigError(f"padding{where} must be 0 or more, got {padding}: use 0 for no padding")
+    return int(padding), int(padding)
+
+
+def axis_output_size(i: int, k: int, stride: int, padding, dilation: int, axis: str = "") -> int:
+    before, after = axis_padding(i, k, stride, padding, dilation, axis)
+    span = effective_span(k, dilation)
+    padded = i + before + after
+    if span > padded:
+        where = f" ({axis})" if axis else ""
+        dil = f" with dilation {dilation}" if dilation > 1 else ""
+        raise ConvConfigError(
+            f"kernel {k}{dil} spans {span} cells but the padded input is {padded}{where}: "
+            f"use a smaller kernel{' or dilation' if dilation > 1 else ''}, more padding, or a larger input"
+        )
+    return (padded - span) // stride + 1
+
+
+def output_size(i: int, k: int, stride: int = 1, padding=0, dilation: int = 1) -> int:
+    """Output cells along one axis: floor((i + 2p - k - (k - 1)(d - 1)) / s) + 1.
+
+    padding is a whole number or "valid" | "same" | "full" (see `axis_padding`).
+    Raises ConvConfigError when the kernel does not fit.
+    """
+    for value, name in ((i, "input size"), (k, "kernel size"), (stride, "stride"), (dilation, "dilation")):
+        as_pair(value, name)
+    return axis_output_size(int(i), int(k), int(stride), padding, int(dilation))
+
+
+def resolve_padding(padding) -> tuple:
+    """padding as (rows, cols): each a whole number or a mode name."""
+    if isinstance(padding, str):
+        return padding, padding
+    if isinstance(padding, (tuple, list)):
+        if len(padding) != 2:
+            raise ConvConfigError(f"padding must be one value or a (rows, cols) pair, got {padding!r}")
+        return tuple(padding)
+    return padding, padding
+
+
+def plan(in_hw, kernel_hw, stride=1, padding=0, dilation=1):
+    """Everything about the placement of a kernel over an input, checked.
+
+    Returns a dict with stride, dilation, pads ((top, bottom), (left, right)) and out (Ho, Wo).
+    """
+    (h, w) = in_hw
+    (kh, kw) = as_pair(kernel_hw, "kernel size")
+    sh, sw = as_pair(stride, "stride")
+    dh, dw = as_pair(dilation, "dilation")
+    ph, pw = resolve_padding(padding)
+    pads = (axis_padding(h, kh, sh, ph, dh, "rows"), axis_padding(w, kw, sw, pw, dw, "columns"))
+    out = (
+        axis_output_size(h, kh, sh, ph, dh, "rows"),
+        axis_output_size(w, kw, sw, pw, dw, "columns"),
+    )
+    return {"kernel": (kh, kw), "stride": (sh, sw), "dilation": (dh, dw), "pads": pads, "out": out}

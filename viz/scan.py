@@ -1,0 +1,320 @@
+"""The scan animation every page reuses: input grids, kernels, output grids, a moving window.
+
+What does not change between steps (the grids and their numbers) is drawn once, as heatmaps no
+frame touches: a heatmap that a frame touches is not drawn while Plotly animates. A frame
+carries only what changes, as attribute paths plotly.js applies like Plotly.relayout:
+- "shapes[0].path": the kernel and the output cell being computed, outlined;
+- "shapes[1].path": a mask over the output cells not computed yet;
+- "xaxis2.range", "yaxis2.range": the window outlines and the sampled cells are drawn once,
+  at the first position, on a second pair of axes laid over the first; shifting that pair's
+  range moves all of them together;
+- "annotations[0].text": the caption, with the step's products and the running count.
+So the payload grows with the number of steps, not with steps x pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from engine import ScanTrace
+
+from . import style
+
+MIN_TEXT_PX = 7  # below this, values are not printed on cells (hover still shows them)
+
+
+class AnimatedFigure(go.Figure):
+    """A go.Figure whose frames and slider steps are kept as plain dicts.
+
+    plotly.py validates every frame's layout as a whole Layout, and every slider step, at about
+    a millisecond each; it also rejects attribute paths such as "shapes[0].path", which plotly.js
+    accepts and which let a frame carry only the value that changed. Data and the rest of the
+    layout are validated as usual; frames and steps are checked by the tests and in the browser.
+    """
+
+    def __init__(self, data, layout, frames, slider):
+        super().__init__(data=data, layout=layout)
+        self._raw_frames = frames
+        self._raw_slider = slider
+
+    def to_dict(self):
+        spec = super().to_dict()
+        spec["frames"] = self._raw_frames
+        spec["layout"]["sliders"] = [self._raw_slider]
+        return spec
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A grid on the canvas: cell (r, c) is centred at (x + c, y + r); y grows downwards."""
+
+    x: int
+    y: int
+    rows: int
+    cols: int
+
+    def rect(self, r0: int, c0: int, r1: int, c1: int, grow: float = 0.0) -> str:
+        """SVG path around the cells r0..r1, c0..c1 (inclusive), grown by `grow` on each side."""
+        left, right = self.x + c0 - 0.5 - grow, self.x + c1 + 0.5 + grow
+        top, bottom = self.y + r0 - 0.5 - grow, self.y + r1 + 0.5 + grow
+        return f"M{left:g} {top:g}H{right:g}V{bottom:g}H{left:g}Z"
+
+    @property
+    def right(self) -> float:
+        return self.x + self.cols - 0.5
+
+    @property
+    def bottom(self) -> float:
+        return self.y + self.rows - 0.5
+
+
+def arrange(count: int, rows: int, cols: int, x0: int, y0: int, per_row: int, label_rows: int) -> list[Placed]:
+    """`count` grids of rows x cols, `per_row` to a row, one empty cell apart, each with
+    `label_rows` free above it for its name."""
+    return [
+        Placed(x0 + (i % per_row) * (cols + 1), y0 + label_rows + (i // per_row) * (rows + 1 + label_rows), rows, cols)
+        for i in range(count)
+    ]
+
+
+def heatmap(values: np.ndarray, at: Placed, name: str, font_size: int, zmax: float, hover: str) -> dict:
+    """A static grid of values, coloured on the diverging scale, centred on zero."""
+    show_text = font_size >= MIN_TEXT_PX
+    return dict(
+        type="heatmap",
+        z=values,
+        x0=at.x,
+        dx=1,
+        y0=at.y,
+        dy=1,
+        zmid=0,
+        zmin=-zmax,
+        zmax=zmax,
+        colorscale=style.DIVERGING,
+        showscale=False,
+        xgap=1,
+        ygap=1,
+        name=name,
+        text=[[style.number(v) for v in row] for row in values] if show_text else None,
+        texttemplate="%{text}" if show_text else None,
+        textfont=dict(size=font_size, color="#111111"),
+        hovertemplate=hover + "<extra></extra>",
+    )
+
+
+def padding_heatmap(interior: np.ndarray, at: Placed, font_size: int) -> dict:
+    """The zero padding around an input grid: grey cells printed with 0."""
+    show_text = font_size >= MIN_TEXT_PX
+    return dict(
+        type="heatmap",
+        z=np.where(interior, np.nan, 0.0),
+        x0=at.x,
+        dx=1,
+        y0=at.y,
+        dy=1,
+        showscale=False,
+        xgap=1,
+        ygap=1,
+        colorscale=[[0, style.PADDING_FILL], [1, style.PADDING_FILL]],
+        name="padding",
+        text=np.where(interior, "", "0").tolist() if show_text else None,
+        texttemplate="%{text}" if show_text else None,
+        textfont=dict(size=font_size, color=style.PADDING_TEXT),
+        hovertemplate="padding: a zero added around the input<extra></extra>",
+    )
+
+
+def step_label(trace: ScanTrace, s: int) -> str:
+    """Where step s is and how many multiplications it has taken so far (the slider shows it)."""
+    which = f" · kernel {int(trace.kernel_index[s]) + 1}" if trace.kernels.shape[0] > 1 else ""
+    return (f"{s + 1} of {trace.steps}{which} · output ({int(trace.out_row[s]) + 1}, {int(trace.out_col[s]) + 1})"
+            f" · {trace.multiplications_so_far[s]:,} multiplications")
+
+
+def caption(trace: ScanTrace, s: int, max_terms: int, texts=None) -> str:
+    """What step s computes, written out: '1·3 + 0·5 + (-1)·2 + … = 7' per channel.
+
+    texts : optional (padded input, kernels) as arrays of factor strings, to format each cell once.
+    """
+    inputs, kernels = texts if texts is not None else caption_texts(trace)
+    n = int(trace.kernel_index[s])
+    channels = trace.products.shape[1]
+    rows, cols = trace.sampled_cells(s)
+    window = inputs[:, rows[:, None], cols[None, :]].reshape(channels, -1)
+    lines = []
+    for c in range(channels):
+        a, b = window[c], kernels[n, c].ravel()
+        terms = [p + "·" + q for p, q in zip(a[:max_terms], b[:max_terms])]
+        if len(a) > max_terms:
+            terms.append(f"… ({len(a) - max_terms} more)")
+        prefix = f"ch {c + 1}: " if channels > 1 else ""
+        lines.append(f"{prefix}{' + '.join(terms)} = {style.ascii_number(trace.channel_sums[s, c])}")
+    if channels > 1:
+        parts = " + ".join(style.ascii_signed(v) for v in trace.channel_sums[s])
+        lines.append(f"output = {parts} = {style.ascii_number(trace.sums[s])}")
+    return "<br>".join(lines)
+
+
+def caption_texts(trace: ScanTrace):
+    """Every input and kernel cell as a factor string, formatted once."""
+    as_factor = np.vectorize(style.ascii_signed, otypes=[object])
+    return as_factor(trace.padded), as_factor(trace.kernels)
+
+
+def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input", width_px: int = 1000) -> go.Figure:
+    """An animated scan of a standard convolution: one frame per output value.
+
+    trace : ScanTrace from engine.scan_trace
+    frame_ms : how long Play shows each step, in milliseconds
+    width_px : the width the figure is expected to get; sets the text size on the cells
+    """
+    channels, hp, wp = trace.padded.shape
+    n_kernels, _, kh, kw = trace.kernels.shape
+    ho, wo = trace.output.shape[1:]
+    (pt, pb), (pl, pr) = trace.pads
+    h, w = hp - pt - pb, wp - pl - pr
+    dh, dw = trace.dilation
+    span_h, span_w = (kh - 1) * dh + 1, (kw - 1) * dw + 1
+
+    # Canvas, in cells: inputs | kernels (one row per kernel) | outputs; names above each grid.
+    in_labels = 2 if channels > 1 else 0
+    out_labels = 2 if n_kernels > 1 else 0
+    inputs = arrange(channels, hp, wp, 0, 0, 1 if channels == 1 else 2, in_labels)
+    kx = int(np.ceil(max(p.right for p in inputs))) + 3
+    kernels = [arrange(channels, kh, kw, kx, n * (kh + 3), channels, 2) for n in range(n_kernels)]
+    ox0 = int(np.ceil(max(p.right for row in kernels for p in row))) + 3
+    outputs = arrange(n_kernels, ho, wo, ox0, 0, 1, out_labels)  # one column: later maps lie below
+    grids = inputs + [p for row in kernels for p in row] + outputs
+    x_range = [-1, int(np.ceil(max(p.right for p in grids))) + 1]
+    y_range = [int(np.ceil(max(p.bottom for p in grids))) + 1, -3]  # reversed: row 0 at the top
+
+    caption_lines = 1 + channels if channels > 1 else 1
+    top_px, bottom_px = 24 + 21 * caption_lines, 110
+    cell_px = width_px / (x_range[1] - x_range[0])
+    height = int(np.clip((y_range[0] - y_range[1]) * cell_px + top_px + bottom_px, 430, 820))
+    cell_px = min(cell_px, (height - top_px - bottom_px) / (y_range[0] - y_range[1]))
+    font_size = int(min(18, cell_px * 0.42))
+
+    interior = np.zeros((hp, wp), dtype=bool)
+    interior[pt:pt + h, pl:pl + w] = True
+    data = []
+    in_zmax = max(float(np.abs(trace.padded).max()), 1e-9)
+    for c, at in enumerate(inputs):
+        data.append(heatmap(np.where(interior, trace.padded[c], np.nan), at, f"input channel {c + 1}",
+                            font_size, in_zmax, f"input channel {c + 1}: %{{z}}"))
+        if not interior.all():
+            data.append(padding_heatmap(interior, at, font_size))
+    k_zmax = max(float(np.abs(trace.kernels).max()), 1e-9)
+    for n, row in enumerate(kernels):
+        for c, at in enumerate(row):
+            data.append(heatmap(trace.kernels[n, c], at, f"kernel {n + 1} channel {c + 1}", font_size, k_zmax,
+                                f"kernel {n + 1}, channel {c + 1}: %{{z}}"))
+    out_zmax = max(float(np.abs(trace.output).max()), 1e-9)
+    for n, at in enumerate(outputs):
+        data.append(heatmap(trace.output[n], at, f"output {n + 1}", font_size, out_zmax, f"output map {n + 1}: %{{z}}"))
+    if dh > 1 or dw > 1:  # the cells a dilated kernel multiplies, at the first position; moved with x2/y2
+        rr, cc = np.meshgrid(np.arange(kh) * dh, np.arange(kw) * dw, indexing="ij")
+        data.append(dict(
+            type="scatter", mode="markers", xaxis="x2", yaxis="y2", hoverinfo="skip", name="sampled cells",
+            x=np.concatenate([at.x + cc.ravel() for at in inputs]),
+            y=np.concatenate([at.y + rr.ravel() for at in inputs]),
+            marker=dict(symbol="circle-open", size=max(5.0, cell_px * 0.6), color=style.SAMPLED, line=dict(width=3)),
+        ))
+
+    annotations = [dict(text="", x=0, y=1, xref="paper", yref="paper", yshift=12, xanchor="left", yanchor="bottom",
+                        align="left", showarrow=False, font=dict(size=15, color=style.LABEL))]
+
+    def label(at_x, at_y, text, size=13):
+        annotations.append(dict(x=at_x - 0.5, y=at_y - 0.55, text=text, showarrow=False, xanchor="left",
+                                yanchor="bottom", font=dict(size=size, color=style.LABEL)))
+
+    padded_note = f" (padded to {hp}×{wp})" if (hp, wp) != (h, w) else ""
+    label(0, inputs[0].y - in_labels, f"<b>{input_label} {h}×{w}×{channels}</b>{padded_note}", 14)
+    label(kx, 0 - 0 if False else kernels[0][0].y - 2,
+          f"<b>{n_kernels} kernel{'s' if n_kernels > 1 else ''} of {kh}×{kw}×{channels}</b>", 14)
+    label(ox0, outputs[0].y - out_labels, f"<b>output {ho}×{wo}×{n_kernels}</b>", 14)
+    if channels > 1:
+        for c, at in enumerate(inputs):
+            label(at.x, at.y, f"channel {c + 1}", 12)
+    if n_kernels > 1:
+        for n, at in enumerate(outputs):
+            label(at.x, at.y, f"map {n + 1}", 12)
+        for n, row in enumerate(kernels[1:], start=1):
+            label(row[0].x, row[0].y, f"kernel {n + 1}", 12)
+
+    outline = dict(color=style.WINDOW, width=3)
+    hidden = dict(type="rect", fillcolor=style.BACKGROUND, line=dict(width=0), layer="above")
+    out0, k0 = outputs[0], kernels[0]
+    far = (y_range[0] - y_range[1]) + 2 * (out0.rows + 3) * len(outputs)  # past every later map
+    moving_shapes = [
+        # the window on every input channel (x2/y2 follow the window)
+        *[dict(type="rect", xref="x2", yref="y2", x0=at.x - 0.5, x1=at.x + span_w - 0.5, y0=at.y - 0.5,
+               y1=at.y + span_h - 0.5, line=outline) for at in inputs],
+        # output cells not computed yet: the rest of this row, and every row below (x3/y3 follow the cell)
+        dict(hidden, xref="x3", yref="y3", x0=out0.x + 0.5, x1=out0.right + 0.1, y0=out0.y - 0.6, y1=out0.y + 0.6),
+        dict(hidden, xref="x", yref="y3", x0=out0.x - 0.6, x1=out0.right + 0.6, y0=out0.y + 0.5, y1=out0.y + far),
+        # the output cell being computed, and the kernel computing it (y4 follows the kernel)
+        dict(type="rect", xref="x3", yref="y3", x0=out0.x - 0.5, x1=out0.x + 0.5, y0=out0.y - 0.5,
+             y1=out0.y + 0.5, line=outline),
+        dict(type="rect", xref="x", yref="y4", x0=k0[0].x - 1, x1=k0[-1].right + 0.5, y0=k0[0].y - 1,
+             y1=k0[0].bottom + 0.5, line=outline),
+    ]
+    max_terms = 9 if kh * kw <= 9 else 6
+    texts = caption_texts(trace)
+
+    def frame_layout(s: int) -> dict:
+        n = int(trace.kernel_index[s])
+        dx, dy = int(trace.left[s]), int(trace.top[s])
+        ox, oy = int(trace.out_col[s]), int(outputs[n].y - outputs[0].y + trace.out_row[s])
+        ky = int(kernels[n][0].y - kernels[0][0].y)
+        return {
+            "xaxis2.range": [x_range[0] - dx, x_range[1] - dx],
+            "yaxis2.range": [y_range[0] - dy, y_range[1] - dy],
+            "xaxis3.range": [x_range[0] - ox, x_range[1] - ox],
+            "yaxis3.range": [y_range[0] - oy, y_range[1] - oy],
+            "yaxis4.range": [y_range[0] - ky, y_range[1] - ky],
+            "annotations[0].text": caption(trace, s, max_terms, texts),
+        }
+
+    frames = [{"name": str(s), "layout": frame_layout(s)} for s in range(trace.steps)]
+    first = frames[0]["layout"]
+    annotations[0]["text"] = first["annotations[0].text"]
+
+    scrub = {"frame": {"redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
+    play = {"frame": {"duration": int(frame_ms), "redraw": False}, "fromcurrent": True,
+            "transition": {"duration": 0}, "mode": "immediate"}
+    slider = dict(
+        active=0, x=0.16, len=0.84, y=0, yanchor="top", pad=dict(t=10, b=0), ticklen=0, minorticklen=0,
+        font=dict(size=1, color="rgba(0,0,0,0)"),
+        currentvalue=dict(prefix="Step ", font=dict(size=15, color=style.LABEL)),
+        steps=[{"args": [[str(s)], scrub], "label": step_label(trace, s), "method": "animate"}
+               for s in range(trace.steps)],
+    )
+    layout = dict(
+        height=height,
+        margin=dict(l=8, r=8, t=top_px, b=bottom_px),
+        paper_bgcolor=style.BACKGROUND,
+        plot_bgcolor=style.BACKGROUND,
+        font=dict(family=style.FONT, size=14, color=style.LABEL),
+        shapes=moving_shapes,
+        annotations=annotations,
+        xaxis=dict(visible=False, range=x_range, constrain="domain", constraintoward="left", fixedrange=True),
+        yaxis=dict(visible=False, range=y_range, scaleanchor="x", scaleratio=1, constrain="domain",
+                   constraintoward="top", fixedrange=True),
+        **{f"{axis}axis{i}": dict(visible=False, overlaying=axis, range=first[f"{axis}axis{i}.range"], fixedrange=True)
+           for axis, i in (("x", 2), ("y", 2), ("x", 3), ("y", 3), ("y", 4))},
+        showlegend=False,
+        hovermode="closest",
+        updatemenus=[dict(
+            type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top", pad=dict(t=46, r=4),
+            showactive=False,
+            buttons=[
+                dict(label="▶ Play", method="animate", args=[None, play]),
+                dict(label="❚❚ Pause", method="animate", args=[[None], scrub]),
+            ],
+        )],
+    )
+    return AnimatedFigure(data=data, layout=layout, frames=frames, slider=slider)

@@ -1,0 +1,50 @@
+"""Colours, sizes and number formatting: one place for every figure."""
+
+from __future__ import annotations
+
+import math
+
+# ColorBrewer RdBu (colour-blind safe), reversed so negatives are blue and positives red,
+# with white at zero (the figures centre it with zmid=0).
+DIVERGING = [
+    [0.0, "#2166ac"], [0.1, "#4393c3"], [0.2, "#92c5de"], [0.3, "#d1e5f0"], [0.5, "#f7f7f7"],
+    [0.7, "#fddbc7"], [0.8, "#f4a582"], [0.9, "#d6604d"], [1.0, "#b2182b"],
+]
+PADDING_FILL = "#d0d0d0"
+PADDING_TEXT = "#555555"
+BACKGROUND = "#ffffff"
+WINDOW = "#111111"
+SAMPLED = "#ff9f1c"
+LABEL = "#222222"
+FONT = "Source Sans Pro, Arial, sans-serif"
+
+
+def number(v: float, digits: int = 2) -> str:
+    """A cell value for a student: whole numbers without decimals, others to `digits` places."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    r = round(float(v), digits)
+    if r == int(r):
+        return str(int(r)).replace("-", "−")
+    return f"{r:.{digits}f}".rstrip("0").replace("-", "−")
+
+
+def count(n: int) -> str:
+    """A count with thousands separators: 86400 -> '86,400'."""
+    return f"{int(n):,}"
+
+
+def signed(v: float) -> str:
+    """A factor in a written product: negatives in parentheses, as in 0·5 + (−1)·2."""
+    s = number(v)
+    return f"({s})" if s.startswith("−") else s
+
+
+def ascii_number(v: float, digits: int = 2) -> str:
+    """As `number` with an ASCII minus: animation frames repeat these thousands of times."""
+    return number(v, digits).replace("−", "-")
+
+
+def ascii_signed(v: float) -> str:
+    s = ascii_number(v)
+    return f"({s})" if s.startswith("-") else s
