@@ -1,0 +1,120 @@
+"""Every page through AppTest: every control at its range ends, errors shown, never an exception."""
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import engine
+from conftest import ROOT
+
+PAGES = ["pages/welcome.py", "pages/convolution.py"]
+
+
+def open_page(page, query=None):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    if query:
+        at.query_params.update(query)
+    at.run()
+    if page != "pages/welcome.py":
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric(at, label):
+    return int(next(m for m in at.metric if m.label == label).value.replace(",", ""))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_opens_without_an_exception(page):
+    at = open_page(page)
+    assert at.title
+
+
+def test_welcome_lists_the_learning_goals():
+    at = open_page("pages/welcome.py")
+    text = " ".join(m.value for m in at.markdown)
+    assert "Separable convolutions" in text or "separable" in text
+    assert "Flattening" in text
+
+
+def test_convolution_defaults_are_the_lectures_example():
+    at = open_page("pages/convolution.py")
+    assert metric(at, "Multiplications") == 81
+    assert metric(at, "Parameters") == 9
+    assert len(at.get("plotly_chart")) == 1
+    assert not at.error
+
+
+def test_every_slider_at_both_range_ends():
+    at = open_page("pages/convolution.py")
+    for slider in list(at.slider):
+        key = slider.key
+        for value in (slider.min, slider.max):
+            at.slider(key=key).set_value(value).run()
+            assert not at.exception, (key, value, at.exception)
+            # either a chart with the engine's numbers, or a message that says what to fix
+            if at.error:
+                assert "cannot be computed" in at.error[0].value
+            else:
+                assert len(at.get("plotly_chart")) == 1
+        at.slider(key=key).set_value(slider.value).run()
+
+
+def test_every_choice_of_every_select_box():
+    at = open_page("pages/convolution.py")
+    for box in list(at.selectbox):
+        for option in box.options:
+            at.selectbox(key=box.key).set_value(option).run()
+            assert not at.exception, (box.key, option, at.exception)
+        at.selectbox(key=box.key).set_value(box.value).run()
+    for option in at.select_slider(key="speed").options:
+        at.select_slider(key="speed").set_value(option).run()
+        assert not at.exception
+
+
+def test_all_controls_at_their_maximum_match_the_engine():
+    at = open_page("pages/convolution.py")
+    for key, value in dict(h=16, w=16, c=4, kh=7, kw=7, n=4, stride=3, dil=3).items():
+        at.slider(key=key).set_value(value)
+    at.selectbox(key="pad").set_value("3").run()
+    assert not at.exception and not at.error
+    cost = engine.standard_cost((4, 16, 16), (7, 7), 4, 3, 3, 3)
+    assert metric(at, "Multiplications") == cost.multiplications
+    assert metric(at, "Parameters") == cost.params
+    assert re.search(rf"Output size: {cost.out_shape[1]}×{cost.out_shape[2]}×4", at.subheader[0].value)
+
+
+def test_an_impossible_configuration_shows_the_fix_and_the_page_recovers():
+    at = open_page("pages/convolution.py")
+    at.slider(key="h").set_value(3)
+    at.slider(key="kh").set_value(7).run()
+    assert not at.exception
+    assert len(at.error) == 1
+    message = at.error[0].value
+    assert "kernel 7 spans 7 cells but the padded input is 3" in message and "more padding" in message
+    assert len(at.get("plotly_chart")) == 0
+    at.selectbox(key="pad").set_value("full").run()
+    assert not at.error and len(at.get("plotly_chart")) == 1
+
+
+def test_a_sobel_kernel_one_cell_wide_is_explained():
+    at = open_page("pages/convolution.py")
+    at.slider(key="kw").set_value(1).run()
+    assert not at.exception
+    assert "at least 2 wide" in at.error[0].value
+
+
+def test_the_url_sets_the_controls():
+    at = open_page("pages/convolution.py", {"h": "7", "w": "7", "c": "3", "n": "2", "pad": "same", "kernel": "random"})
+    assert at.slider(key="h").value == 7 and at.slider(key="c").value == 3
+    assert at.selectbox(key="pad").value == "same"
+    assert metric(at, "Multiplications") == engine.standard_cost((3, 7, 7), 3, 2, padding="same").multiplications
+
+
+@pytest.mark.parametrize("query", [{"h": "abc"}, {"h": "-4"}, {"h": "99999"}, {"pad": "half"}, {"kernel": "<b>x</b>"}])
+def test_tampered_url_values_fall_back_without_an_exception(query):
+    at = open_page("pages/convolution.py", query)
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 1

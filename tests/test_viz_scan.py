@@ -1,0 +1,110 @@
+"""The scan figure: built from the trace, one frame per output value, frames carry no grids."""
+
+import base64
+import json
+import re
+
+import numpy as np
+import plotly.io as pio
+import pytest
+
+from engine import input_pattern, kernel_bank, scan_trace, standard_cost
+from viz import scan_figure
+
+
+def decode(value):
+    """A plotly array: a list, or a NumPy array sent base64-encoded as {"dtype", "bdata", "shape"}."""
+    if isinstance(value, dict):
+        shape = [int(v) for v in str(value["shape"]).split(",")] if "shape" in value else [-1]
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).reshape(shape)
+    return np.asarray(value, dtype=float)
+
+
+def build(c=1, h=5, w=5, n=1, k=(3, 3), stride=1, padding=0, dilation=1, preset="Sobel x", pattern="random integers"):
+    x = input_pattern(pattern, c, h, w)
+    kernels = kernel_bank(preset, n, c, *k)
+    trace = scan_trace(x, kernels, stride, padding, dilation)
+    spec = json.loads(pio.to_json(scan_figure(trace), validate=False))
+    return trace, spec
+
+
+CASES = [
+    dict(),  # the lecture's 5x5 image and 3x3 Sobel kernel
+    dict(c=3, h=7, w=7, n=2),
+    dict(c=2, h=6, w=8, n=3, k=(2, 3), stride=2, padding="same"),
+    dict(c=1, h=9, w=9, k=(3, 3), dilation=2, padding=1),
+    dict(c=4, h=5, w=4, n=4, k=(1, 1), padding="full", preset="random"),
+]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_one_frame_per_output_value_and_the_counter_ends_at_the_cost(case):
+    trace, spec = build(**case)
+    c, h, w = case.get("c", 1), case.get("h", 5), case.get("w", 5)
+    cost = standard_cost((c, h, w), case.get("k", (3, 3)), case.get("n", 1), case.get("stride", 1),
+                         case.get("padding", 0), case.get("dilation", 1))
+    n, ho, wo = cost.out_shape
+    assert len(spec["frames"]) == n * ho * wo == trace.steps
+    steps = spec["layout"]["sliders"][0]["steps"]
+    assert len(steps) == len(spec["frames"])
+    assert [s["args"][0][0] for s in steps] == [f["name"] for f in spec["frames"]]
+    counts = [int(re.search(r"([\d,]+) multiplications", s["label"]).group(1).replace(",", "")) for s in steps]
+    assert counts[-1] == cost.multiplications
+    assert counts == sorted(counts) and counts[0] == cost.multiplications // trace.steps
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_frames_never_repeat_the_grids(case):
+    _, spec = build(**case)
+    for frame in spec["frames"]:
+        assert "data" not in frame and "traces" not in frame
+        assert set(frame["layout"]) <= {"xaxis2.range", "yaxis2.range", "xaxis3.range", "yaxis3.range",
+                                        "yaxis4.range", "annotations[0].text"}
+
+
+def test_every_frame_key_names_something_in_the_layout():
+    _, spec = build(c=2, n=2, dilation=2, h=7, w=7)
+    layout = spec["layout"]
+    for key in spec["frames"][0]["layout"]:
+        root = key.split(".")[0].split("[")[0]
+        assert root in layout, key
+    assert layout["xaxis2"]["overlaying"] == "x" and layout["yaxis3"]["overlaying"] == "y"
+
+
+def test_the_window_moves_to_each_steps_position():
+    trace, spec = build(c=2, h=6, w=7, n=2, stride=2, padding=1)
+    base_x = spec["frames"][0]["layout"]["xaxis2.range"]
+    base_y = spec["frames"][0]["layout"]["yaxis2.range"]
+    for s, frame in enumerate(spec["frames"]):
+        # shifting the overlay axes' range by -d moves what is drawn on them by +d cells
+        assert frame["layout"]["xaxis2.range"][0] == base_x[0] - trace.left[s]
+        assert frame["layout"]["yaxis2.range"][0] == base_y[0] - trace.top[s]
+
+
+def test_the_caption_writes_out_the_steps_products():
+    trace, spec = build()
+    for s, frame in enumerate(spec["frames"]):
+        text = frame["layout"]["annotations[0].text"]
+        terms = re.findall(r"(\(?-?[\d.]+\)?)·(\(?-?[\d.]+\)?)", text)
+        assert len(terms) == 9
+        values = [float(a.strip("()")) * float(b.strip("()")) for a, b in terms]
+        assert sum(values) == trace.sums[s]
+        assert text.endswith(f"= {trace.sums[s]:g}".replace("-", "-"))
+
+
+def test_the_grids_show_the_engines_values():
+    trace, spec = build(c=1, h=5, w=5, padding=1)
+    heatmaps = [t for t in spec["data"] if t["type"] == "heatmap"]
+    names = [t.get("name") for t in heatmaps]
+    assert "padding" in names
+    output = next(t for t in heatmaps if t["name"] == "output 1")
+    np.testing.assert_allclose(decode(output["z"]), trace.output[0])
+
+
+def test_bytes_per_frame_do_not_grow_with_the_input():
+    def per_step(h):
+        trace, spec = build(c=2, h=h, w=h, n=2, k=(3, 3))
+        frames = json.dumps(spec["frames"]) + json.dumps(spec["layout"]["sliders"])
+        return len(frames) / trace.steps
+    small, large = per_step(6), per_step(16)
+    assert large < small * 1.15
