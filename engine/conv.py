@@ -54,25 +54,41 @@ def windows(x: np.ndarray, kernel_hw, stride=1, padding=0, dilation=1):
     return view[:, :ho, :wo], g
 
 
+IM2COL_LIMIT = 4_000_000  # cells in the im2col matrix; larger inputs use shift-and-add
+
+
 def conv2d(x, w, stride=1, padding=0, dilation=1, bias=None) -> np.ndarray:
     """Cross-correlate x with N kernels.
 
     x : ndarray of shape (C, H, W)
     w : ndarray of shape (N, C, kh, kw)
     stride, dilation : int or (rows, cols)
-    padding : int, (rows, cols), or "valid" | "same" | "full"
+    padding : int, (rows, cols), ((top, bottom), (left, right)), or "valid" | "same" | "full"
     bias : None or ndarray of shape (N,)
     Returns ndarray of shape (N, Ho, Wo).
+
+    Small problems gather every window into one matrix (im2col) and do one matrix product;
+    large ones (an image) add up kh x kw shifted, strided views instead, so memory stays the
+    size of the output.
     """
     x, w = _check_arrays(x, w)
     n, c, kh, kw = w.shape
     view, g = windows(x, (kh, kw), stride, padding, dilation)
     ho, wo = g["out"]
-    # im2col: one row per output position, one column per (channel, row, col) of the kernel.
-    cols = view.transpose(1, 2, 0, 3, 4).reshape(ho * wo, c * kh * kw)
     dtype = np.result_type(x.dtype, w.dtype, np.float32)  # integers compute in float64
-    out = (cols.astype(dtype, copy=False) @ w.reshape(n, c * kh * kw).T.astype(dtype, copy=False)).T
-    out = out.reshape(n, ho, wo)
+    weights = w.astype(dtype, copy=False)
+    if ho * wo * c * kh * kw <= IM2COL_LIMIT:
+        # im2col: one row per (channel, kernel row, kernel column), one column per output position;
+        # gathered in this order, each row copies a run of neighbouring input cells.
+        cols = view.transpose(0, 3, 4, 1, 2).reshape(c * kh * kw, ho * wo).astype(dtype, copy=False)
+        out = (weights.reshape(n, c * kh * kw) @ cols).reshape(n, ho, wo)
+    else:
+        out = np.zeros((n, ho, wo), dtype=dtype)
+        for i in range(kh):
+            for j in range(kw):
+                # view[:, :, :, i, j] is the cell (i, j) of every window: (C, Ho, Wo)
+                shifted = view[:, :, :, i, j].astype(dtype, copy=False)
+                out += np.tensordot(weights[:, :, i, j], shifted, axes=(1, 0))
     if bias is not None:
         out = out + _check_bias(bias, n)[:, None, None]
     return out

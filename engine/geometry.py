@@ -42,7 +42,8 @@ def _check_positive(value: int, name: str, fix: str) -> None:
 def axis_padding(i: int, k: int, stride: int, padding, dilation: int, axis: str = "") -> tuple[int, int]:
     """Zero cells added (before, after) along one axis.
 
-    padding is a whole number (the same on both sides) or a mode:
+    padding is a whole number (the same on both sides), a (before, after) pair of whole numbers,
+    or a mode:
     - "valid": no padding;
     - "same": the output has ceil(i / stride) cells; the total padding
       max((o - 1)s + span - i, 0) is split with the smaller half before, so an even kernel
@@ -68,6 +69,9 @@ def axis_padding(i: int, k: int, stride: int, padding, dilation: int, axis: str 
         raise ConvConfigError(
             f"padding{where} must be a whole number or one of {', '.join(PADDING_MODES)}, got {padding!r}"
         )
+    if isinstance(padding, (tuple, list)) and len(padding) == 2:  # (before, after), as for an even kernel
+        before, after = (axis_padding(i, k, stride, p, dilation, axis)[0] for p in padding)
+        return before, after
     if isinstance(padding, bool) or not isinstance(padding, numbers.Integral):
         raise ConvConfigError(f"padding{where} must be a whole number or a mode name, got {padding!r}")
     if padding < 0:
@@ -101,7 +105,7 @@ def output_size(i: int, k: int, stride: int = 1, padding=0, dilation: int = 1) -
 
 
 def resolve_padding(padding) -> tuple:
-    """padding as (rows, cols): each a whole number or a mode name."""
+    """padding as (rows, cols): each a whole number, a (before, after) pair or a mode name."""
     if isinstance(padding, str):
         return padding, padding
     if isinstance(padding, (tuple, list)):

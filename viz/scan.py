@@ -14,6 +14,7 @@ So the payload grows with the number of steps, not with steps x pixels.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,7 @@ from engine import ScanTrace
 from . import style
 
 MIN_TEXT_PX = 7  # below this, values are not printed on cells (hover still shows them)
+TITLE_PX_PER_CHAR = 8.2  # a 14 px title, for reserving room above each block
 
 
 class AnimatedFigure(go.Figure):
@@ -80,8 +82,16 @@ def arrange(count: int, rows: int, cols: int, x0: int, y0: int, per_row: int, la
     ]
 
 
-def heatmap(values: np.ndarray, at: Placed, name: str, font_size: int, zmax: float, hover: str) -> dict:
+def fitting_font(cell_px: float, texts) -> int:
+    """The largest font (at most 18 px) at which the longest text still fits in a cell."""
+    longest = max((len(t) for row in texts for t in row), default=1)
+    return int(min(18, cell_px * 0.45, cell_px * 0.9 / (0.56 * max(longest, 1))))
+
+
+def heatmap(values: np.ndarray, at: Placed, name: str, cell_px: float, zmax: float, hover: str) -> dict:
     """A static grid of values, coloured on the diverging scale, centred on zero."""
+    texts = [[style.number(v) for v in row] for row in values]
+    font_size = fitting_font(cell_px, texts)
     show_text = font_size >= MIN_TEXT_PX
     return dict(
         type="heatmap",
@@ -98,15 +108,16 @@ def heatmap(values: np.ndarray, at: Placed, name: str, font_size: int, zmax: flo
         xgap=1,
         ygap=1,
         name=name,
-        text=[[style.number(v) for v in row] for row in values] if show_text else None,
+        text=texts if show_text else None,
         texttemplate="%{text}" if show_text else None,
         textfont=dict(size=font_size, color="#111111"),
         hovertemplate=hover + "<extra></extra>",
     )
 
 
-def padding_heatmap(interior: np.ndarray, at: Placed, font_size: int) -> dict:
+def padding_heatmap(interior: np.ndarray, at: Placed, cell_px: float) -> dict:
     """The zero padding around an input grid: grey cells printed with 0."""
+    font_size = fitting_font(cell_px, [["0"]])
     show_text = font_size >= MIN_TEXT_PX
     return dict(
         type="heatmap",
@@ -164,7 +175,7 @@ def caption_texts(trace: ScanTrace):
     return as_factor(trace.padded), as_factor(trace.kernels)
 
 
-def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input", width_px: int = 1000) -> go.Figure:
+def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input", width_px: int = 860) -> go.Figure:
     """An animated scan of a standard convolution: one frame per output value.
 
     trace : ScanTrace from engine.scan_trace
@@ -179,24 +190,42 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
     dh, dw = trace.dilation
     span_h, span_w = (kh - 1) * dh + 1, (kw - 1) * dw + 1
 
-    # Canvas, in cells: inputs | kernels (one row per kernel) | outputs; names above each grid.
-    in_labels = 2 if channels > 1 else 0
-    out_labels = 2 if n_kernels > 1 else 0
-    inputs = arrange(channels, hp, wp, 0, 0, 1 if channels == 1 else 2, in_labels)
-    kx = int(np.ceil(max(p.right for p in inputs))) + 3
-    kernels = [arrange(channels, kh, kw, kx, n * (kh + 3), channels, 2) for n in range(n_kernels)]
-    ox0 = int(np.ceil(max(p.right for row in kernels for p in row))) + 3
-    outputs = arrange(n_kernels, ho, wo, ox0, 0, 1, out_labels)  # one column: later maps lie below
-    grids = inputs + [p for row in kernels for p in row] + outputs
-    x_range = [-1, int(np.ceil(max(p.right for p in grids))) + 1]
-    y_range = [int(np.ceil(max(p.bottom for p in grids))) + 1, -3]  # reversed: row 0 at the top
+    # Canvas, in cells: inputs | kernels (one row per kernel) | outputs (one column), a title above
+    # each block. Titles have a width in pixels, grids in cells: choose the cell size so that
+    # every block is as wide as the larger of the two and the whole fits width_px.
+    padded = (hp, wp) != (h, w)
+    titles = [f"<b>{input_label}</b><br>{h}×{w}×{channels}" + (f"<br>padded to {hp}×{wp}" if padded else ""),
+              f"<b>{n_kernels} kernel{'s' if n_kernels > 1 else ''}</b><br>{kh}×{kw}×{channels}",
+              f"<b>output</b><br>{ho}×{wo}×{n_kernels}"]
+    title_px = [max(len(line) for line in re.sub("<b>|</b>", "", t).split("<br>")) * TITLE_PX_PER_CHAR for t in titles]
+    per_row_in = 1 if channels == 1 else 2
+    grid_cells = [per_row_in * (wp + 1) - 1, channels * (kw + 1) - 1, wo]
+    gap, edge = 3, 1
 
+    def needed_px(cell: float) -> float:
+        return sum(max(g * cell, t) for g, t in zip(grid_cells, title_px)) + (2 * gap + 2 * edge) * cell
+
+    low, high = 0.5, 200.0
+    for _ in range(50):  # needed_px grows with the cell size: bisect for the size that fills width_px
+        mid = (low + high) / 2
+        low, high = (mid, high) if needed_px(mid) <= width_px else (low, mid)
+    cell_px = low
+    slots = [max(g, t / cell_px) for g, t in zip(grid_cells, title_px)]
+    title_rows = int(np.ceil((max(t.count("<br>") for t in titles) + 1) * 18 / cell_px + 0.3))
+    sub_rows = int(np.ceil(17 / cell_px)) if channels > 1 or n_kernels > 1 else 0
+    inputs = arrange(channels, hp, wp, 0, title_rows, per_row_in, sub_rows if channels > 1 else 0)
+    kx = int(np.ceil(slots[0] + gap))
+    kernels = [arrange(channels, kh, kw, kx, title_rows + n * (kh + 1 + sub_rows), channels, sub_rows)
+               for n in range(n_kernels)]
+    ox0 = int(np.ceil(kx + slots[1] + gap))
+    outputs = arrange(n_kernels, ho, wo, ox0, title_rows, 1, sub_rows if n_kernels > 1 else 0)
+    grids = inputs + [p for row in kernels for p in row] + outputs
+    x_range = [-1, int(np.ceil(max(max(p.right for p in grids), ox0 + slots[2] - 0.5))) + 1]
+    y_range = [int(np.ceil(max(p.bottom for p in grids))) + 1, -1]  # reversed: row 0 at the top
     caption_lines = 1 + channels if channels > 1 else 1
-    top_px, bottom_px = 24 + 21 * caption_lines, 110
-    cell_px = width_px / (x_range[1] - x_range[0])
-    height = int(np.clip((y_range[0] - y_range[1]) * cell_px + top_px + bottom_px, 430, 820))
+    top_px, bottom_px = 30 + 21 * caption_lines, 96
+    height = int(np.clip((y_range[0] - y_range[1]) * cell_px + top_px + bottom_px, 240, 860))
     cell_px = min(cell_px, (height - top_px - bottom_px) / (y_range[0] - y_range[1]))
-    font_size = int(min(18, cell_px * 0.42))
 
     interior = np.zeros((hp, wp), dtype=bool)
     interior[pt:pt + h, pl:pl + w] = True
@@ -204,17 +233,17 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
     in_zmax = max(float(np.abs(trace.padded).max()), 1e-9)
     for c, at in enumerate(inputs):
         data.append(heatmap(np.where(interior, trace.padded[c], np.nan), at, f"input channel {c + 1}",
-                            font_size, in_zmax, f"input channel {c + 1}: %{{z}}"))
+                            cell_px, in_zmax, f"input channel {c + 1}: %{{z}}"))
         if not interior.all():
-            data.append(padding_heatmap(interior, at, font_size))
+            data.append(padding_heatmap(interior, at, cell_px))
     k_zmax = max(float(np.abs(trace.kernels).max()), 1e-9)
     for n, row in enumerate(kernels):
         for c, at in enumerate(row):
-            data.append(heatmap(trace.kernels[n, c], at, f"kernel {n + 1} channel {c + 1}", font_size, k_zmax,
+            data.append(heatmap(trace.kernels[n, c], at, f"kernel {n + 1} channel {c + 1}", cell_px, k_zmax,
                                 f"kernel {n + 1}, channel {c + 1}: %{{z}}"))
     out_zmax = max(float(np.abs(trace.output).max()), 1e-9)
     for n, at in enumerate(outputs):
-        data.append(heatmap(trace.output[n], at, f"output {n + 1}", font_size, out_zmax, f"output map {n + 1}: %{{z}}"))
+        data.append(heatmap(trace.output[n], at, f"output {n + 1}", cell_px, out_zmax, f"output map {n + 1}: %{{z}}"))
     if dh > 1 or dw > 1:  # the cells a dilated kernel multiplies, at the first position; moved with x2/y2
         rr, cc = np.meshgrid(np.arange(kh) * dh, np.arange(kw) * dw, indexing="ij")
         data.append(dict(
@@ -229,20 +258,17 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
 
     def label(at_x, at_y, text, size=13):
         annotations.append(dict(x=at_x - 0.5, y=at_y - 0.55, text=text, showarrow=False, xanchor="left",
-                                yanchor="bottom", font=dict(size=size, color=style.LABEL)))
+                                yanchor="bottom", align="left", font=dict(size=size, color=style.LABEL)))
 
-    padded_note = f" (padded to {hp}×{wp})" if (hp, wp) != (h, w) else ""
-    label(0, inputs[0].y - in_labels, f"<b>{input_label} {h}×{w}×{channels}</b>{padded_note}", 14)
-    label(kx, 0 - 0 if False else kernels[0][0].y - 2,
-          f"<b>{n_kernels} kernel{'s' if n_kernels > 1 else ''} of {kh}×{kw}×{channels}</b>", 14)
-    label(ox0, outputs[0].y - out_labels, f"<b>output {ho}×{wo}×{n_kernels}</b>", 14)
+    for x, title in zip((0, kx, ox0), titles):
+        label(x, title_rows + 0.05, title, 14)
     if channels > 1:
         for c, at in enumerate(inputs):
             label(at.x, at.y, f"channel {c + 1}", 12)
     if n_kernels > 1:
         for n, at in enumerate(outputs):
             label(at.x, at.y, f"map {n + 1}", 12)
-        for n, row in enumerate(kernels[1:], start=1):
+        for n, row in enumerate(kernels):
             label(row[0].x, row[0].y, f"kernel {n + 1}", 12)
 
     outline = dict(color=style.WINDOW, width=3)
@@ -254,13 +280,14 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
         *[dict(type="rect", xref="x2", yref="y2", x0=at.x - 0.5, x1=at.x + span_w - 0.5, y0=at.y - 0.5,
                y1=at.y + span_h - 0.5, line=outline) for at in inputs],
         # output cells not computed yet: the rest of this row, and every row below (x3/y3 follow the cell)
-        dict(hidden, xref="x3", yref="y3", x0=out0.x + 0.5, x1=out0.right + 0.1, y0=out0.y - 0.6, y1=out0.y + 0.6),
-        dict(hidden, xref="x", yref="y3", x0=out0.x - 0.6, x1=out0.right + 0.6, y0=out0.y + 0.5, y1=out0.y + far),
+        # (both reach half a cell past the grid's sides, over any digits wider than their cell)
+        dict(hidden, xref="x3", yref="y3", x0=out0.x + 0.5, x1=out0.right + 0.5, y0=out0.y - 0.6, y1=out0.y + 0.6),
+        dict(hidden, xref="x", yref="y3", x0=out0.x - 1, x1=out0.right + 0.5, y0=out0.y + 0.5, y1=out0.y + far),
         # the output cell being computed, and the kernel computing it (y4 follows the kernel)
         dict(type="rect", xref="x3", yref="y3", x0=out0.x - 0.5, x1=out0.x + 0.5, y0=out0.y - 0.5,
              y1=out0.y + 0.5, line=outline),
-        dict(type="rect", xref="x", yref="y4", x0=k0[0].x - 1, x1=k0[-1].right + 0.5, y0=k0[0].y - 1,
-             y1=k0[0].bottom + 0.5, line=outline),
+        dict(type="rect", xref="x", yref="y4", x0=k0[0].x - 0.7, x1=k0[-1].right + 0.2, y0=k0[0].y - 0.7,
+             y1=k0[0].bottom + 0.2, line=outline),
     ]
     max_terms = 9 if kh * kw <= 9 else 6
     texts = caption_texts(trace)
@@ -287,7 +314,7 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
     play = {"frame": {"duration": int(frame_ms), "redraw": False}, "fromcurrent": True,
             "transition": {"duration": 0}, "mode": "immediate"}
     slider = dict(
-        active=0, x=0.16, len=0.84, y=0, yanchor="top", pad=dict(t=10, b=0), ticklen=0, minorticklen=0,
+        active=0, x=0.2, len=0.8, y=0, yanchor="top", pad=dict(t=10, b=0), ticklen=0, minorticklen=0,
         font=dict(size=1, color="rgba(0,0,0,0)"),
         currentvalue=dict(prefix="Step ", font=dict(size=15, color=style.LABEL)),
         steps=[{"args": [[str(s)], scrub], "label": step_label(trace, s), "method": "animate"}
