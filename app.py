@@ -10,5 +10,7 @@ st.set_page_config(page_title="Separable convolutions, step by step", page_icon=
 pages = [
     st.Page("pages/welcome.py", title="Welcome", icon=":material/school:", default=True),
     st.Page("pages/convolution.py", title="Convolution", icon=":material/grid_on:", url_path="convolution"),
+    st.Page("pages/spatially_separable.py", title="Spatially separable", icon=":material/view_column:",
+            url_path="spatially_separable"),
 ]
 st.navigation(pages).run()

@@ -7,7 +7,27 @@ from .conv import conv2d, conv2d_loop
 from .costs import Cost, standard_cost
 from .errors import ConvConfigError
 from .geometry import PADDING_MODES, effective_span, output_size, plan
-from .patterns import INPUT_PATTERNS, KERNEL_PRESETS, input_pattern, kernel_bank, kernel_preset
+from .patterns import (
+    INPUT_PATTERNS,
+    KERNEL_PRESETS,
+    SEPARABLE_PRESETS,
+    input_pattern,
+    kernel_bank,
+    kernel_preset,
+    separable_preset,
+)
+from .separable import (
+    LowRank,
+    format_kernel,
+    kernel_rank,
+    low_rank,
+    parse_kernel,
+    separable_factors,
+    separable_pass_costs,
+    singular_values,
+    spatially_separable_cost,
+    two_pass_conv2d,
+)
 from .trace import ScanTrace, scan_trace
 
 __all__ = [
@@ -15,16 +35,28 @@ __all__ = [
     "Cost",
     "INPUT_PATTERNS",
     "KERNEL_PRESETS",
+    "LowRank",
+    "SEPARABLE_PRESETS",
     "PADDING_MODES",
     "ScanTrace",
     "conv2d",
     "conv2d_loop",
     "effective_span",
+    "format_kernel",
     "input_pattern",
     "kernel_bank",
     "kernel_preset",
+    "kernel_rank",
+    "low_rank",
     "output_size",
+    "parse_kernel",
     "plan",
     "scan_trace",
+    "separable_factors",
+    "separable_pass_costs",
+    "separable_preset",
+    "singular_values",
+    "spatially_separable_cost",
     "standard_cost",
+    "two_pass_conv2d",
 ]

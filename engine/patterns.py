@@ -78,3 +78,34 @@ def kernel_bank(name: str, n: int, c: int, kh: int, kw: int, seed: int = 0) -> n
     if name == "random":
         return np.random.default_rng(seed).integers(-2, 3, size=(n, c, kh, kw)).astype(float)
     return np.broadcast_to(kernel_preset(name, kh, kw, seed), (n, c, kh, kw)).copy()
+
+
+def _outer(col, row, scale=1.0) -> np.ndarray:
+    return np.outer(col, row) * scale
+
+
+# The Spatially separable page's kernels: name -> kernel. Both sign conventions of Sobel appear
+# in the lecture: [1, 2, 1]^T x [1, 0, -1] (its G_x) and [1, 2, 1]^T x [-1, 0, 1].
+SEPARABLE_PRESETS = {
+    "Sobel x (lecture: 1 0 −1)": _outer([1, 2, 1], [1, 0, -1]),
+    "Sobel x (−1 0 1)": _outer([1, 2, 1], [-1, 0, 1]),
+    "Sobel y (1 0 −1)": _outer([1, 0, -1], [1, 2, 1]),
+    "Sobel y (−1 0 1)": _outer([-1, 0, 1], [1, 2, 1]),
+    "Scharr x": _outer([3, 10, 3], [1, 0, -1]),
+    "box blur 3×3": _outer([1, 1, 1], [1, 1, 1], 1 / 9),
+    "Gaussian 3×3": _outer([1, 2, 1], [1, 2, 1], 1 / 16),
+    "Gaussian 5×5": _outer([1, 4, 6, 4, 1], [1, 4, 6, 4, 1], 1 / 256),
+    "Laplacian": np.array([[0.0, 1, 0], [1, -4, 1], [0, 1, 0]]),
+    "sharpen": np.array([[0.0, -1, 0], [-1, 5, -1], [0, -1, 0]]),
+    "identity": _outer([0, 1, 0], [0, 1, 0]),
+}
+
+
+def separable_preset(name: str, seed: int = 0, size: int = 3) -> np.ndarray:
+    """A named kernel of the Spatially separable page, or "random" (size x size, seeded)."""
+    if name == "random":
+        return np.random.default_rng(seed).integers(-3, 4, size=(size, size)).astype(float)
+    if name not in SEPARABLE_PRESETS:
+        choices = ", ".join([*SEPARABLE_PRESETS, "random"])
+        raise ConvConfigError(f"unknown kernel {name!r}: choose one of {choices}")
+    return SEPARABLE_PRESETS[name].copy()

@@ -1,0 +1,245 @@
+"""Spatially separable convolution: a rank-1 kernel as a column pass then a row pass."""
+
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+import engine
+import ui
+import uploads
+import viz
+from engine import ConvConfigError
+from viz import images as viz_images
+from viz import separable as viz_separable
+from viz import style as viz_style
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+SAMPLES = {"shapes (colour)": "shapes.png", "rings (grey)": "rings.png"}
+SPEEDS = {"slow": 1400, "normal": 800, "fast": 350}
+PADDINGS = ["0", "1", "2", "3", "valid", "same", "full"]
+KERNELS = [*engine.SEPARABLE_PRESETS, "random", "custom"]
+
+
+def factor_text(v) -> str:
+    return "[" + ", ".join(viz.number(x) for x in v) + "]"
+
+
+ui.header(
+    "Spatially separable convolution",
+    "Some kernels are an outer product of a column and a row, like the lecture's Sobel kernel "
+    "[1, 2, 1]ᵀ × [1, 0, −1]. Then the 3×3 kernel can be replaced by a 3×1 pass followed by a 1×3 pass: "
+    "the same output with fewer multiplications (81 against 45 + 27 = 72 on a 5×5 image). "
+    "Most kernels cannot be split like this; the rank of the kernel says which can.",
+)
+
+bar = st.sidebar
+bar.header("Kernel")
+choice = ui.choice("Kernel", "kernel", KERNELS, KERNELS[0],
+                   help="Named kernels, a random one, or your own (choose custom).")
+random_size = ui.int_slider("Random kernel size", "ksize", 2, 7, 3, help="Used when the kernel is random.")
+custom_text = bar.text_input("Custom kernel (rows split by ;)", value="1 2 1; 0 0 0; -1 -2 -1", key="custom",
+                             bind=ui.BIND, max_chars=400, help='For example "1 2 1; 0 0 0; -1 -2 -1". At most 7×7.')
+bar.header("Input")
+height = ui.int_slider("Input height", "h", 2, 16, 5)
+width = ui.int_slider("Input width", "w", 2, 16, 5)
+pattern = ui.choice("Input values", "input", engine.INPUT_PATTERNS, "random integers")
+seed = ui.int_slider("Random seed", "seed", 0, 99, 0)
+bar.header("Scan")
+stride = ui.int_slider("Stride", "stride", 1, 3, 1)
+padding_choice = ui.choice("Padding", "pad", PADDINGS, "0")
+rank_wanted = ui.int_slider("Separable terms r", "rank", 1, 7, 1,
+                            help="How many separable (rank-1) kernels to add up; at most the kernel's smaller side.")
+speed = ui.steps_choice("Play speed", "speed", SPEEDS, "normal")
+padding = int(padding_choice) if padding_choice.isdigit() else padding_choice
+
+try:
+    if choice == "custom":
+        kernel = engine.parse_kernel(custom_text)
+    else:
+        kernel = engine.separable_preset(choice, seed=seed, size=random_size)
+except ConvConfigError as error:
+    ui.explain(error)
+    st.stop()
+kh, kw = kernel.shape
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def analyse(kernel_bytes, shape):
+    k = np.frombuffer(kernel_bytes).reshape(shape)
+    terms = engine.low_rank(k)
+    return engine.kernel_rank(k), engine.separable_factors(k), terms
+
+
+rank, factors, terms = analyse(kernel.tobytes(), kernel.shape)
+exact = factors is not None
+col, row = factors if exact else (terms.cols[0], terms.rows[0])
+
+# ---- The verdict: is it separable?
+st.subheader("Can this kernel be split?")
+left, right = st.columns([3, 2], gap="large")
+with left:
+    shown = [kernel, np.outer(col, row)] if not exact else [kernel, col[:, None], row[None, :]]
+    titles = ["kernel", "best rank-1 kernel"] if not exact else [f"kernel {kh}×{kw}", f"column {kh}×1", f"row 1×{kw}"]
+    ui.show_chart(viz_separable.kernels_figure(shown, titles), key="kernels")
+    if exact and rank > 0:
+        st.markdown("**Rank 1: separable.** The kernel is the outer product of a column and a row:")
+        col_tex = r" \\ ".join(viz_style.ascii_number(v) for v in col)
+        row_tex = " & ".join(viz_style.ascii_number(v) for v in row)
+        st.latex(rf"\begin{{bmatrix}} {col_tex} \end{{bmatrix}} \times \begin{{bmatrix}} {row_tex} \end{{bmatrix}}")
+        st.markdown(f"It stores {kh} + {kw} = **{kh + kw}** numbers instead of {kh} × {kw} = **{kh * kw}**.")
+    elif rank == 0:
+        st.markdown("**All zeros:** trivially separable, and it outputs zeros.")
+    else:
+        st.markdown(
+            f"**Rank {rank}: not separable.** No column × row gives this kernel exactly. The best a single "
+            f"column × row can do (the largest singular value's term) leaves an error of "
+            f"**{viz.number(terms.error(kernel, 1), 3)}** (Frobenius norm). The two passes below use that "
+            "best rank-1 kernel, so their output differs from the full kernel's."
+        )
+with right:
+    ui.show_chart(viz_separable.singular_values_figure(terms.singular_values), key="singular")
+    st.caption("A kernel is separable exactly when only one singular value is non-zero (rank 1).")
+
+# ---- The two routes, animated
+st.subheader("Full kernel against two passes")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def routes(kernel_bytes, shape, col, row, pattern, height, width, seed, stride, padding):
+    k = np.frombuffer(kernel_bytes).reshape(shape)
+    x = engine.input_pattern(pattern, 1, height, width, seed)
+    full = engine.scan_trace(x, k[None, None], stride, padding)
+    pads = full.pads
+    first = engine.scan_trace(x, np.array(col)[None, None, :, None], (stride, 1), (pads[0], (0, 0)))
+    second = engine.scan_trace(first.output, np.array(row)[None, None, None, :], (1, stride), ((0, 0), pads[1]))
+    costs = engine.separable_pass_costs((1, height, width), shape, stride, padding)
+    return full, first, second, costs, engine.standard_cost((1, height, width), shape, 1, stride, padding)
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def scan(trace_key, which, frame_ms, label):
+    traces = routes(*trace_key)
+    return viz.scan_figure(traces[which], frame_ms=frame_ms, input_label=label, width_px=440)
+
+
+key = (kernel.tobytes(), kernel.shape, tuple(col), tuple(row), pattern, height, width, seed, stride, padding)
+try:
+    full, first, second, (cost1, cost2), full_cost = routes(*key)
+except ConvConfigError as error:
+    ui.explain(error)
+    st.stop()
+
+a, b, c, d = st.columns(4)
+a.metric(f"Full {kh}×{kw} kernel", viz.count(full_cost.multiplications), help="multiplications")
+b.metric(f"Pass 1: {kh}×1", viz.count(cost1.multiplications), help="multiplications")
+c.metric(f"Pass 2: 1×{kw}", viz.count(cost2.multiplications), help="multiplications")
+total = cost1.multiplications + cost2.multiplications
+saved = full_cost.multiplications - total
+d.metric("Two passes in all", viz.count(total), delta=f"{-saved:,} against the full kernel", delta_color="inverse",
+         help="multiplications; fewer is better")
+(top, bottom), (left_pad, right_pad) = full.pads
+st.markdown(
+    f"Full: {full_cost.out_shape[1]}×{full_cost.out_shape[2]} positions × {kh * kw} multiplications = "
+    f"**{viz.count(full_cost.multiplications)}**. Two passes: {cost1.out_shape[1]}×{cost1.out_shape[2]} positions × {kh} "
+    f"+ {cost2.out_shape[1]}×{cost2.out_shape[2]} positions × {kw} = {viz.count(cost1.multiplications)} + "
+    f"{viz.count(cost2.multiplications)} = **{viz.count(total)}**."
+    + (f" Padding: pass 1 adds {top} row(s) above and {bottom} below; pass 2 adds {left_pad} column(s) on the left "
+       f"and {right_pad} on the right, exactly what the full kernel pads." if (top or bottom or left_pad or right_pad) else "")
+)
+difference = float(np.abs(full.output - second.output).max())
+if exact:
+    st.success(f"Same output by both routes: the largest absolute difference is {difference:.3g} "
+               "(rounding in floating point).", icon="✅")
+else:
+    st.warning(f"The two passes use the best rank-1 kernel, so the outputs differ by up to {viz.number(difference, 3)}.",
+               icon="⚠️")
+
+full_col, pass_col = st.columns(2, gap="medium")
+with full_col:
+    st.markdown(f"**The full {kh}×{kw} kernel**")
+    ui.show_chart(scan(key, 0, SPEEDS[speed], "input"), key="scan_full")
+with pass_col:
+    st.markdown(f"**Pass 1: the {kh}×1 column** gives the intermediate map "
+                f"({cost1.out_shape[1]}×{cost1.out_shape[2]})")
+    ui.show_chart(scan(key, 1, SPEEDS[speed], "input"), key="scan_first")
+    st.markdown(f"**Pass 2: the 1×{kw} row** over the intermediate map")
+    ui.show_chart(scan(key, 2, SPEEDS[speed], "intermediate"), key="scan_second")
+
+# ---- Sums of separable kernels
+st.subheader("Any kernel as a sum of separable kernels")
+max_rank = min(kh, kw)
+r = min(rank_wanted, max_rank)
+if rank_wanted > max_rank:
+    st.caption(f"A {kh}×{kw} kernel has at most {max_rank} terms, so r = {max_rank} is used.")
+errors = [terms.error(kernel, i) for i in range(1, max_rank + 1)]
+errors = [0.0 if e < 1e-9 * max(1.0, float(np.abs(kernel).max())) else e for e in errors]  # rounding noise
+per_term = total
+rank_costs = [i * per_term for i in range(1, max_rank + 1)]
+st.markdown(
+    f"The singular value decomposition writes the kernel as a sum of {max_rank} separable kernels, largest first. "
+    f"Keeping the first **r = {r}** leaves an error of **{viz.number(errors[r - 1], 3)}**, and costs r two-pass "
+    f"convolutions: {r} × {viz.count(per_term)} = **{viz.count(r * per_term)}** multiplications against "
+    f"**{viz.count(full_cost.multiplications)}** for the full kernel. Low-rank filter approximations "
+    "(Jaderberg et al. 2014) use exactly this to speed up trained networks."
+)
+term_kernels = [np.outer(terms.cols[i], terms.rows[i]) for i in range(r)]
+ui.show_chart(viz_separable.kernels_figure([kernel, *term_kernels, terms.approximation(r)],
+                                           ["kernel", *[f"term {i + 1}" for i in range(r)], f"sum of {r}"]),
+              key="terms")
+ui.show_chart(viz_separable.error_by_rank_figure(errors, full_cost.multiplications, rank_costs, r), key="errors")
+
+# ---- A real image
+st.subheader("On a real image")
+source = st.radio("Image", [*SAMPLES, "upload your own"], horizontal=True, key="image")
+pixels, notices = None, []
+if source == "upload your own":
+    upload = st.file_uploader("A PNG or JPEG image", type=["png", "jpg", "jpeg"], key="upload")
+    if upload is not None:
+        try:
+            pixels, notices = uploads.load_image(upload.getvalue())
+        except uploads.ImageError as error:
+            st.error(f"**This image cannot be used:** {error}.", icon="⚠️")
+else:
+    pixels, notices = uploads.load_image((ASSETS / SAMPLES[source]).read_bytes())
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def filter_image(pixels, kernel_bytes, shape, col, row, stride, padding):
+    k = np.frombuffer(kernel_bytes).reshape(shape).astype(np.float32)
+    full_out = np.stack([engine.conv2d(p[None], k[None, None], stride, padding)[0] for p in pixels])
+    _, two_pass = engine.two_pass_conv2d(pixels, col, row, stride, padding)
+    return full_out, two_pass
+
+
+if pixels is not None:
+    for notice in notices:
+        st.info(notice.capitalize() + ".", icon="ℹ️")
+    try:
+        full_out, two_out = filter_image(pixels, kernel.tobytes(), kernel.shape, tuple(col), tuple(row), stride, padding)
+    except ConvConfigError as error:
+        ui.explain(error)
+    else:
+        c_, h_, w_ = pixels.shape
+        img_full = engine.standard_cost((1, h_, w_), kernel.shape, 1, stride, padding)
+        img_two = engine.spatially_separable_cost((1, h_, w_), kernel.shape, stride, padding)
+        scale = float(max(np.percentile(np.abs(full_out), 99.5), 1e-9))  # a few extreme pixels do not wash out the rest
+        diff = np.abs(full_out - two_out).max(axis=0)
+        i1, i2, i3, i4 = st.columns(4)
+        i1.image(viz_images.grey_image(pixels), caption=f"input {w_}×{h_}, {c_} channel{'s' if c_ > 1 else ''}",
+                 width="stretch")
+        i2.image(viz_images.signed_image(full_out.mean(axis=0), scale),
+                 caption=f"full kernel: {viz.count(c_ * img_full.multiplications)} multiplications", width="stretch")
+        i3.image(viz_images.signed_image(two_out.mean(axis=0), scale),
+                 caption=f"two passes: {viz.count(c_ * img_two.multiplications)} multiplications", width="stretch")
+        i4.image(viz_images.signed_image(diff, max(float(diff.max()), 1e-12)),
+                 caption=f"difference: largest {float(diff.max()):.3g}", width="stretch")
+        st.caption("Filter responses are coloured on one scale: red positive, blue negative, white zero "
+                   "(averaged over colour channels; the strongest 0.5% of pixels saturate). "
+                   "Counts are for every channel of this image.")
+
+# ---- Why it pays off more for larger kernels
+st.subheader("Multiplications per output pixel")
+ui.show_chart(viz_separable.cost_per_pixel_figure(kh, kw), key="per_pixel")
+st.caption("A full k×k kernel multiplies k² times per output pixel; the two passes k + k = 2k times "
+           "(slightly more in pass 1, which also runs over the rows the second pass drops).")

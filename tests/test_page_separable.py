@@ -1,0 +1,91 @@
+"""The Spatially separable page through AppTest: the lecture's numbers, every kernel, custom kernels."""
+
+import numpy as np
+import pytest
+
+import engine
+from test_pages import open_page
+
+PAGE = "pages/spatially_separable.py"
+
+
+def metrics(at):
+    return {m.label: int(m.value.replace(",", "")) for m in at.metric}
+
+
+def test_the_lectures_example_81_against_45_plus_27():
+    at = open_page(PAGE)
+    values = metrics(at)
+    assert values["Full 3×3 kernel"] == 81
+    assert values["Pass 1: 3×1"] == 45
+    assert values["Pass 2: 1×3"] == 27
+    assert values["Two passes in all"] == 72
+    assert "Same output by both routes" in at.success[0].value
+    assert any("Rank 1: separable" in m.value for m in at.markdown)
+    assert any(r"\begin{bmatrix} 1 \\ 2 \\ 1 \end{bmatrix}" in l.value and "1 & 0 & -1" in l.value for l in at.latex)
+    # full scan, pass 1 and pass 2 charts among the page's charts
+    assert len(at.get("plotly_chart")) >= 3
+
+
+@pytest.mark.parametrize("name", [*engine.SEPARABLE_PRESETS, "random"])
+def test_every_kernel_gets_the_engines_verdict(name):
+    at = open_page(PAGE, {"kernel": name})
+    assert not at.exception
+    kernel = engine.separable_preset(name)
+    rank = engine.kernel_rank(kernel)
+    text = " ".join(m.value for m in at.markdown)
+    if rank == 1:
+        assert "Rank 1: separable" in text
+        assert at.success and not at.warning
+    else:
+        assert f"Rank {rank}: not separable" in text
+        assert at.warning and "best rank-1 kernel" in at.warning[0].value
+
+
+def test_a_custom_kernel_from_the_url():
+    at = open_page(PAGE, {"kernel": "custom", "custom": "1 2 3; 2 4 6"})
+    assert not at.exception and not at.error
+    values = metrics(at)
+    cost = engine.standard_cost((1, 5, 5), (2, 3), 1)
+    assert values["Full 2×3 kernel"] == cost.multiplications
+    assert values["Two passes in all"] == engine.spatially_separable_cost((5, 5), (2, 3)).multiplications
+    assert "Rank 1: separable" in " ".join(m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("text, message", [("1 2; 3", "these rows have 2, 1"), ("a b c", '"a" is not a number'),
+                                           ("; ".join(["1"] * 9), "larger than 7×7")])
+def test_a_broken_custom_kernel_says_what_is_wrong(text, message):
+    at = open_page(PAGE, {"kernel": "custom", "custom": text})
+    assert not at.exception
+    assert message in at.error[0].value
+    at.text_input(key="custom").set_value("1 0 -1").run()
+    assert not at.error and metrics(at)["Full 1×3 kernel"] == engine.standard_cost((1, 5, 5), (1, 3), 1).multiplications == 45
+
+
+def test_rank_slider_beyond_the_kernel_is_clamped_with_a_note():
+    at = open_page(PAGE, {"kernel": "Laplacian", "rank": "7"})
+    assert not at.exception
+    assert any("at most 3 terms" in c.value for c in at.caption)
+    text = " ".join(m.value for m in at.markdown)
+    assert "r = 3" in text and "leaves an error of **0**" in text
+
+
+def test_stride_and_padding_reach_both_routes():
+    at = open_page(PAGE, {"stride": "2", "pad": "same", "h": "7", "w": "8"})
+    values = metrics(at)
+    full = engine.standard_cost((1, 7, 8), 3, 1, 2, "same")
+    first, second = engine.separable_pass_costs((1, 7, 8), 3, 2, "same")
+    assert values["Full 3×3 kernel"] == full.multiplications
+    assert (values["Pass 1: 3×1"], values["Pass 2: 1×3"]) == (first.multiplications, second.multiplications)
+    assert any("pass 1 adds 1 row(s) above" in m.value for m in at.markdown)
+    assert "Same output by both routes" in at.success[0].value
+
+
+def test_the_sample_images_are_filtered_with_counts():
+    at = open_page(PAGE)
+    for choice in ("shapes (colour)", "rings (grey)"):
+        at.radio(key="image").set_value(choice).run()
+        assert not at.exception
+        assert len(at.get("image")) == 4, "the input, both filtered images and the difference"
+        captions = " ".join(c.value for c in at.caption)
+        assert "Counts are for every channel" in captions
