@@ -5,6 +5,18 @@
 
 from .conv import conv2d, conv2d_loop
 from .costs import Cost, standard_cost
+from .depthwise import (
+    depthwise_conv2d,
+    depthwise_conv2d_loop,
+    depthwise_cost,
+    depthwise_separable_cost,
+    equivalent_kernel,
+    grouped_conv2d,
+    grouped_cost,
+    pointwise_conv2d,
+    pointwise_conv2d_loop,
+    pointwise_cost,
+)
 from .errors import ConvConfigError
 from .geometry import PADDING_MODES, effective_span, output_size, plan
 from .patterns import (
@@ -41,6 +53,13 @@ __all__ = [
     "ScanTrace",
     "conv2d",
     "conv2d_loop",
+    "depthwise_conv2d",
+    "depthwise_conv2d_loop",
+    "depthwise_cost",
+    "depthwise_separable_cost",
+    "equivalent_kernel",
+    "grouped_conv2d",
+    "grouped_cost",
     "effective_span",
     "format_kernel",
     "input_pattern",
@@ -50,6 +69,9 @@ __all__ = [
     "low_rank",
     "output_size",
     "parse_kernel",
+    "pointwise_conv2d",
+    "pointwise_conv2d_loop",
+    "pointwise_cost",
     "plan",
     "scan_trace",
     "separable_factors",
