@@ -74,10 +74,18 @@ def kernel_preset(name: str, kh: int, kw: int, seed: int = 0) -> np.ndarray:
 
 
 def kernel_bank(name: str, n: int, c: int, kh: int, kw: int, seed: int = 0) -> np.ndarray:
-    """N kernels of C channels: the preset in every slice, or independent draws for "random"."""
+    """N kernels of C channels, or independent draws for "random".
+
+    A named preset fills every channel of kernel 1; kernel 2, 3, 4 are it turned by 90, 180 and
+    270 degrees (square kernels) or flipped (others), so Sobel x gives edge detectors in four
+    directions instead of N identical maps.
+    """
     if name == "random":
         return np.random.default_rng(seed).integers(-2, 3, size=(n, c, kh, kw)).astype(float)
-    return np.broadcast_to(kernel_preset(name, kh, kw, seed), (n, c, kh, kw)).copy()
+    base = kernel_preset(name, kh, kw, seed)
+    turned = [np.rot90(base, -i) if kh == kw else (base, base[::-1, ::-1], base[:, ::-1], base[::-1])[i % 4]
+              for i in range(n)]
+    return np.stack([np.broadcast_to(k, (c, kh, kw)) for k in turned]).astype(float)
 
 
 def _outer(col, row, scale=1.0) -> np.ndarray:

@@ -41,8 +41,10 @@ def test_random_kernels_are_seeded_and_differ_between_kernels():
     a = kernel_bank("random", 3, 2, 3, 3, seed=4)
     np.testing.assert_array_equal(a, kernel_bank("random", 3, 2, 3, 3, seed=4))
     assert not np.array_equal(a[0], a[1])
-    named = kernel_bank("Sobel x", 2, 3, 3, 3)
-    assert named.shape == (2, 3, 3, 3) and (named == named[0, 0]).all()
+    named = kernel_bank("Sobel x", 4, 3, 3, 3)
+    assert named.shape == (4, 3, 3, 3) and (named[0] == named[0, 0]).all()
+    np.testing.assert_array_equal(named[1, 0], kernel_preset("Sobel y", 3, 3))  # turned 90° clockwise
+    np.testing.assert_array_equal(named[2, 0], -kernel_preset("Sobel x", 3, 3))
 
 
 @pytest.mark.parametrize("name", INPUT_PATTERNS)

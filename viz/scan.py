@@ -175,7 +175,7 @@ def caption_texts(trace: ScanTrace):
     return as_factor(trace.padded), as_factor(trace.kernels)
 
 
-def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input", width_px: int = 860) -> go.Figure:
+def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input", width_px: int = 760) -> go.Figure:
     """An animated scan of a standard convolution: one frame per output value.
 
     trace : ScanTrace from engine.scan_trace
@@ -250,7 +250,7 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
             type="scatter", mode="markers", xaxis="x2", yaxis="y2", hoverinfo="skip", name="sampled cells",
             x=np.concatenate([at.x + cc.ravel() for at in inputs]),
             y=np.concatenate([at.y + rr.ravel() for at in inputs]),
-            marker=dict(symbol="circle-open", size=max(5.0, cell_px * 0.6), color=style.SAMPLED, line=dict(width=3)),
+            marker=dict(symbol="circle-open", size=max(6.0, cell_px * 0.95), color=style.SAMPLED, line=dict(width=2.5)),
         ))
 
     annotations = [dict(text="", x=0, y=1, xref="paper", yref="paper", yshift=12, xanchor="left", yanchor="bottom",
@@ -286,8 +286,11 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
         # the output cell being computed, and the kernel computing it (y4 follows the kernel)
         dict(type="rect", xref="x3", yref="y3", x0=out0.x - 0.5, x1=out0.x + 0.5, y0=out0.y - 0.5,
              y1=out0.y + 0.5, line=outline),
-        dict(type="rect", xref="x", yref="y4", x0=k0[0].x - 0.7, x1=k0[-1].right + 0.2, y0=k0[0].y - 0.7,
-             y1=k0[0].bottom + 0.2, line=outline),
+        dict(type="rect", xref="x", yref="y4", x0=k0[0].x - 0.6, x1=k0[-1].right + 0.1, y0=k0[0].y - 0.6,
+             y1=k0[0].bottom + 0.1, line=outline),
+        # every output map's outline, above its mask, so its size shows before it fills in
+        *[dict(type="rect", xref="x", yref="y", x0=at.x - 0.5, x1=at.right, y0=at.y - 0.5, y1=at.bottom,
+               line=dict(color="#999999", width=1)) for at in outputs],
     ]
     max_terms = 9 if kh * kw <= 9 else 6
     texts = caption_texts(trace)
