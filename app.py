@@ -12,6 +12,7 @@ pages = [
     st.Page("pages/convolution.py", title="Convolution", icon=":material/grid_on:", url_path="convolution"),
     st.Page("pages/spatially_separable.py", title="Spatially separable", icon=":material/view_column:",
             url_path="spatially_separable"),
+    st.Page("pages/depthwise.py", title="Depthwise", icon=":material/stacks:", url_path="depthwise"),
     st.Page("pages/pointwise.py", title="Pointwise", icon=":material/scatter_plot:", url_path="pointwise"),
     st.Page("pages/depthwise_separable.py", title="Depthwise separable", icon=":material/layers:",
             url_path="depthwise_separable"),

@@ -40,11 +40,12 @@ from .separable import (
     spatially_separable_cost,
     two_pass_conv2d,
 )
-from .trace import ScanTrace, scan_trace
+from .trace import DepthwiseTrace, ScanTrace, depthwise_trace, scan_trace
 
 __all__ = [
     "ConvConfigError",
     "Cost",
+    "DepthwiseTrace",
     "INPUT_PATTERNS",
     "KERNEL_PRESETS",
     "LowRank",
@@ -57,6 +58,7 @@ __all__ = [
     "depthwise_conv2d_loop",
     "depthwise_cost",
     "depthwise_separable_cost",
+    "depthwise_trace",
     "equivalent_kernel",
     "grouped_conv2d",
     "grouped_cost",

@@ -89,3 +89,63 @@ def scan_trace(x, w, stride=1, padding=0, dilation=1) -> ScanTrace:
         sums=sums,
         multiplications_so_far=per_step * np.arange(1, n * ho * wo + 1),
     )
+
+
+@dataclass(frozen=True)
+class DepthwiseTrace:
+    """A depthwise scan: every channel's kernels at the same position at once, one step per position.
+
+    padded : (C, Hp, Wp); kernels : (C * m, kh, kw), kernel j on channel j // m
+    output : (C * m, Ho, Wo)
+    out_row, out_col, top, left : (S,) per position, S = Ho * Wo
+    products : (S, C * m, kh, kw); sums : (S, C * m)
+    per_kernel_so_far : (S,) multiplications each kernel has done after each step
+    multiplications_so_far : (S,) all kernels together
+    """
+
+    padded: np.ndarray
+    pads: tuple
+    kernels: np.ndarray
+    multiplier: int
+    stride: tuple
+    dilation: tuple
+    output: np.ndarray
+    out_row: np.ndarray
+    out_col: np.ndarray
+    top: np.ndarray
+    left: np.ndarray
+    products: np.ndarray
+    sums: np.ndarray
+    per_kernel_so_far: np.ndarray
+    multiplications_so_far: np.ndarray
+
+    @property
+    def steps(self) -> int:
+        return len(self.out_row)
+
+    def sampled_cells(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+        kh, kw = self.kernels.shape[1:]
+        return (self.top[step] + np.arange(kh) * self.dilation[0],
+                self.left[step] + np.arange(kw) * self.dilation[1])
+
+
+def depthwise_trace(x, w, stride=1, padding=0, dilation=1) -> DepthwiseTrace:
+    """Trace a depthwise convolution of x (C, H, W) with w (C * m, kh, kw), position by position."""
+    from .depthwise import _check_depthwise
+
+    x, w, m = _check_depthwise(x, w)
+    x, w = x.astype(float), w.astype(float)
+    view, g = windows(x, w.shape[1:], stride, padding, dilation)  # (C, Ho, Wo, kh, kw)
+    ho, wo = g["out"]
+    source = np.arange(w.shape[0]) // m
+    # products[s, j] = window of channel j // m at position s, times kernel j
+    products = view[source].transpose(1, 2, 0, 3, 4).reshape(ho * wo, w.shape[0], *w.shape[1:]) * w[None]
+    sums = products.sum(axis=(2, 3))
+    out_row, out_col = (a.ravel() for a in np.meshgrid(np.arange(ho), np.arange(wo), indexing="ij"))
+    per_kernel = w.shape[1] * w.shape[2] * np.arange(1, ho * wo + 1)
+    return DepthwiseTrace(
+        padded=pad_input(x, g["pads"]), pads=g["pads"], kernels=w, multiplier=m, stride=g["stride"],
+        dilation=g["dilation"], output=sums.T.reshape(w.shape[0], ho, wo), out_row=out_row, out_col=out_col,
+        top=out_row * g["stride"][0], left=out_col * g["stride"][1], products=products, sums=sums,
+        per_kernel_so_far=per_kernel, multiplications_so_far=per_kernel * w.shape[0],
+    )

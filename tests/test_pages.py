@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 import engine
 from conftest import ROOT
 
-PAGES = ["pages/welcome.py", "pages/convolution.py", "pages/spatially_separable.py"]
+PAGES = ["pages/welcome.py", "pages/convolution.py", "pages/spatially_separable.py", "pages/depthwise.py"]
 WORKING_PAGES = PAGES[1:]
 
 

@@ -1,0 +1,226 @@
+"""Depthwise figures: every channel scanned by its own kernel at once, and the volumes in 3-D.
+
+The animation follows the scan mechanism of viz.scan: grids drawn once as heatmaps no frame
+touches; a frame moves the windows (x2/y2) and the output cells being computed (x3/y3) by
+shifting overlay axes, and carries the mask over cells not computed yet and the caption.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from engine import DepthwiseTrace
+
+from . import style
+from .scan import AnimatedFigure, Placed, heatmap, padding_heatmap
+
+
+def _units(channels: int) -> int:
+    return 1 if channels <= 3 else 2 if channels <= 8 else 4
+
+
+def depthwise_scan_figure(trace: DepthwiseTrace, frame_ms: int = 700, width_px: int = 900,
+                          shown_products: int = 2) -> go.Figure:
+    """One row per input channel: the channel, its kernel(s), its output map(s); all move together.
+
+    trace : engine.depthwise_trace(...)
+    shown_products : how many channels' products the caption writes out
+    """
+    channels, hp, wp = trace.padded.shape
+    kernels, kh, kw = trace.kernels.shape
+    m = trace.multiplier
+    ho, wo = trace.output.shape[1:]
+    (pt, pb), (pl, pr) = trace.pads
+    h, w = hp - pt - pb, wp - pl - pr
+    dh, dw = trace.dilation
+    span_h, span_w = (kh - 1) * dh + 1, (kw - 1) * dw + 1
+
+    per_row = _units(channels)
+    unit_w = wp + 2 + kw + 2 + m * (wo + 1) - 1
+    unit_h = max(hp, m * (kh + 1) - 1, ho)
+    label_rows = 2
+    inputs, kernel_at, outputs = [], [], []
+    for c in range(channels):
+        r, q = divmod(c, per_row)
+        x0, y0 = q * (unit_w + 3), label_rows + r * (unit_h + label_rows + 1)
+        inputs.append(Placed(x0, y0, hp, wp))
+        for k in range(m):
+            kernel_at.append(Placed(x0 + wp + 2, y0 + k * (kh + 1), kh, kw))
+            outputs.append(Placed(x0 + wp + 2 + kw + 2 + k * (wo + 1), y0, ho, wo))
+    x_range = [-1, int(np.ceil(max(p.right for p in outputs))) + 1]
+    y_range = [int(np.ceil(max(max(p.bottom for p in inputs + outputs + kernel_at), 0))) + 1, -0.6]
+    shown = min(channels * m, shown_products)
+    caption_lines = 1 + shown + (1 if channels * m > shown else 0)
+    top_px, bottom_px = 30 + 21 * caption_lines, 96
+    cell_px = width_px / (x_range[1] - x_range[0])
+    height = int(np.clip((y_range[0] - y_range[1]) * cell_px + top_px + bottom_px, 260, 900))
+    cell_px = min(cell_px, (height - top_px - bottom_px) / (y_range[0] - y_range[1]))
+
+    interior = np.zeros((hp, wp), dtype=bool)
+    interior[pt:pt + h, pl:pl + w] = True
+    data = []
+    in_zmax = max(float(np.abs(trace.padded).max()), 1e-9)
+    for c, at in enumerate(inputs):
+        data.append(heatmap(np.where(interior, trace.padded[c], np.nan), at, f"input channel {c + 1}", cell_px,
+                            in_zmax, f"input channel {c + 1}: %{{z}}"))
+        if not interior.all():
+            data.append(padding_heatmap(interior, at, cell_px))
+    k_zmax = max(float(np.abs(trace.kernels).max()), 1e-9)
+    out_zmax = max(float(np.abs(trace.output).max()), 1e-9)
+    for j in range(kernels):
+        data.append(heatmap(trace.kernels[j], kernel_at[j], f"kernel {j + 1}", cell_px, k_zmax,
+                            f"kernel {j + 1} (channel {j // m + 1}): %{{z}}"))
+        data.append(heatmap(trace.output[j], outputs[j], f"map {j + 1}", cell_px, out_zmax,
+                            f"output map {j + 1} (from channel {j // m + 1}): %{{z}}"))
+    if dh > 1 or dw > 1:
+        rr, cc = np.meshgrid(np.arange(kh) * dh, np.arange(kw) * dw, indexing="ij")
+        data.append(dict(
+            type="scatter", mode="markers", xaxis="x2", yaxis="y2", hoverinfo="skip", name="sampled cells",
+            x=np.concatenate([at.x + cc.ravel() for at in inputs]), y=np.concatenate([at.y + rr.ravel() for at in inputs]),
+            marker=dict(symbol="circle-open", size=max(6.0, cell_px * 0.95), color=style.SAMPLED, line=dict(width=2.5)),
+        ))
+
+    annotations = [dict(text="", x=0, y=1, xref="paper", yref="paper", yshift=12, xanchor="left", yanchor="bottom",
+                        align="left", showarrow=False, font=dict(size=15, color=style.LABEL))]
+    for c, at in enumerate(inputs):
+        maps = f"maps {c * m + 1}–{c * m + m}" if m > 1 else f"map {c + 1}"
+        annotations.append(dict(x=at.x - 0.5, y=at.y - 0.6, text=f"<b>channel {c + 1}</b> → its kernel{'s' if m > 1 else ''} → {maps}",
+                                showarrow=False, xanchor="left", yanchor="bottom", font=dict(size=12, color=style.LABEL)))
+
+    outline = dict(color=style.WINDOW, width=3)
+    shapes = [
+        dict(type="path", path="M0 0", fillcolor=style.BACKGROUND, line=dict(width=0)),  # the mask, set per frame
+        *[dict(type="rect", xref="x2", yref="y2", x0=at.x - 0.5, x1=at.x + span_w - 0.5, y0=at.y - 0.5,
+               y1=at.y + span_h - 0.5, line=outline) for at in inputs],
+        *[dict(type="rect", xref="x", yref="y", x0=at.x - 0.5, x1=at.right, y0=at.y - 0.5, y1=at.bottom,
+               line=dict(color="#999999", width=1)) for at in outputs],
+        *[dict(type="rect", xref="x3", yref="y3", x0=at.x - 0.5, x1=at.x + 0.5, y0=at.y - 0.5, y1=at.y + 0.5,
+               line=outline) for at in outputs],
+    ]
+    as_factor = np.vectorize(style.ascii_signed, otypes=[object])
+    in_text, k_text = as_factor(trace.padded), as_factor(trace.kernels)
+    total = int(trace.multiplications_so_far[-1])
+
+    def frame_layout(s: int) -> dict:
+        oy, ox = int(trace.out_row[s]), int(trace.out_col[s])
+        mask = ""
+        for at in outputs:
+            if ox < wo - 1:
+                mask += at.rect(oy, ox + 1, oy, wo - 1, grow=0.1)
+            if oy < ho - 1:
+                mask += at.rect(oy + 1, 0, ho - 1, wo - 1, grow=0.1)
+        rows, cols = trace.sampled_cells(s)
+        lines = [f"each kernel: {int(trace.per_kernel_so_far[s]):,} multiplications so far · "
+                 f"all {kernels} kernels: {int(trace.multiplications_so_far[s]):,} of {total:,}"]
+        for j in range(shown):
+            a = in_text[j // m][np.ix_(rows, cols)].ravel()
+            b = k_text[j].ravel()
+            terms = [p + "·" + q for p, q in zip(a[:9], b[:9])] + ([f"… ({len(a) - 9} more)"] if len(a) > 9 else [])
+            lines.append(f"map {j + 1} (ch {j // m + 1}): {' + '.join(terms)} = {style.ascii_number(trace.sums[s, j])}")
+        if kernels > shown:
+            lines.append(f"… and the same, at the same place, for maps {shown + 1} to {kernels}")
+        dx, dy = int(trace.left[s]), int(trace.top[s])
+        return {
+            "shapes[0].path": mask or "M0 0",
+            "xaxis2.range": [x_range[0] - dx, x_range[1] - dx],
+            "yaxis2.range": [y_range[0] - dy, y_range[1] - dy],
+            "xaxis3.range": [x_range[0] - ox, x_range[1] - ox],
+            "yaxis3.range": [y_range[0] - oy, y_range[1] - oy],
+            "annotations[0].text": "<br>".join(lines),
+        }
+
+    frames = [{"name": str(s), "layout": frame_layout(s)} for s in range(trace.steps)]
+    first = frames[0]["layout"]
+    annotations[0]["text"] = first["annotations[0].text"]
+    shapes[0]["path"] = first["shapes[0].path"]
+    scrub = {"frame": {"redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
+    play = {"frame": {"duration": int(frame_ms), "redraw": False}, "fromcurrent": True,
+            "transition": {"duration": 0}, "mode": "immediate"}
+    slider = dict(
+        active=0, x=0.2, len=0.8, y=0, yanchor="top", pad=dict(t=10, b=0), ticklen=0, minorticklen=0,
+        font=dict(size=1, color="rgba(0,0,0,0)"),
+        currentvalue=dict(prefix="Step ", font=dict(size=15, color=style.LABEL)),
+        steps=[{"args": [[str(s)], scrub], "method": "animate",
+                "label": f"{s + 1} of {trace.steps} · output ({int(trace.out_row[s]) + 1}, {int(trace.out_col[s]) + 1})"
+                         f" · {int(trace.multiplications_so_far[s]):,} multiplications"}
+               for s in range(trace.steps)],
+    )
+    layout = dict(
+        height=height, margin=dict(l=8, r=8, t=top_px, b=bottom_px),
+        paper_bgcolor=style.BACKGROUND, plot_bgcolor=style.BACKGROUND,
+        font=dict(family=style.FONT, size=14, color=style.LABEL),
+        shapes=shapes, annotations=annotations,
+        xaxis=dict(visible=False, range=x_range, constrain="domain", constraintoward="left", fixedrange=True),
+        yaxis=dict(visible=False, range=y_range, scaleanchor="x", scaleratio=1, constrain="domain",
+                   constraintoward="top", fixedrange=True),
+        **{f"{axis}axis{i}": dict(visible=False, overlaying=axis, range=first[f"{axis}axis{i}.range"], fixedrange=True)
+           for axis, i in (("x", 2), ("y", 2), ("x", 3), ("y", 3))},
+        showlegend=False, hovermode="closest",
+        updatemenus=[dict(
+            type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top", pad=dict(t=46, r=4),
+            showactive=False,
+            buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
+                     dict(label="❚❚ Pause", method="animate", args=[[None], scrub])],
+        )],
+    )
+    return AnimatedFigure(data=data, layout=layout, frames=frames, slider=slider)
+
+
+def _sheets(values: np.ndarray, y0: float, spacing: float, name: str) -> go.Mesh3d:
+    """A volume (C, rows, cols) as C flat sheets of coloured cells, channel c standing at x = -c * spacing.
+
+    One Mesh3d with a colour per cell (two triangles each), so cells stay crisp at any angle.
+    """
+    from .images import LUT
+
+    channels, rows, cols = values.shape
+    zmax = max(float(np.abs(values).max()), 1e-9)
+    c, r, q = (a.ravel() for a in np.meshgrid(np.arange(channels), np.arange(rows), np.arange(cols), indexing="ij"))
+    depth = -c * spacing
+    corners = [(0, 0), (0, 1), (1, 1), (1, 0)]  # (down, right) offsets of a cell's corners
+    xs = np.stack([depth] * 4, axis=1).ravel().astype(float)
+    ys = np.stack([y0 + q + dq for _, dq in corners], axis=1).ravel().astype(float)
+    zs = np.stack([-(r + dr) for dr, _ in corners], axis=1).ravel().astype(float)
+    base = np.arange(len(c)) * 4
+    i = np.concatenate([base, base])
+    j = np.concatenate([base + 1, base + 2])
+    k = np.concatenate([base + 2, base + 3])
+    index = np.clip(np.round((values.ravel() / zmax + 1) / 2 * 255), 0, 255).astype(int)
+    colours = [f"rgb({a},{b},{d})" for a, b, d in LUT[index]]
+    return go.Mesh3d(x=xs, y=ys, z=zs, i=i, j=j, k=k, facecolor=colours + colours, flatshading=True,
+                     lighting=dict(ambient=1.0, diffuse=0.0, specular=0.0), name=name,
+                     hovertemplate=f"{name}<extra></extra>")
+
+
+def volumes_figure(x: np.ndarray, kernels: np.ndarray, output: np.ndarray, multiplier: int = 1) -> go.Figure:
+    """The input (C sheets), the C·m thin kernels and the output (C·m sheets) in 3-D, rotatable.
+
+    Channels are stacked in depth, channel 1 in front; the three volumes stand side by side, left
+    to right, as in the lecture's figures.
+    """
+    gap, spacing = 4.0, 1.2
+    volumes = [
+        (x, f"input {x.shape[1]}×{x.shape[2]}×{x.shape[0]}"),
+        (kernels, f"{kernels.shape[0]} kernels {kernels.shape[1]}×{kernels.shape[2]}×1"),
+        (output, f"output {output.shape[1]}×{output.shape[2]}×{output.shape[0]}"),
+    ]
+    traces, labels, y0 = [], [], 0.0
+    for values, title in volumes:
+        traces.append(_sheets(values, y0, spacing, title))
+        labels.append((-(values.shape[0] - 1) * spacing, y0 + values.shape[2] / 2, 1.6, title))  # above the back sheet
+        y0 += values.shape[2] + gap
+    traces.append(go.Scatter3d(x=[p[0] for p in labels], y=[p[1] for p in labels], z=[p[2] for p in labels],
+                               mode="text", text=[p[3] for p in labels], textfont=dict(size=15, color=style.LABEL),
+                               hoverinfo="skip"))
+    extents = np.array([max(v.shape[0] for v, _ in volumes) * spacing, y0 - gap, max(v.shape[1] for v, _ in volumes) + 2.2])
+    scale = 2.4 / extents.max()  # fill the view: the box's longest side 2.4 units wide
+    aspect = dict(zip("xyz", (float(e) for e in extents * scale)))
+    fig = go.Figure(traces)
+    fig.update_layout(
+        height=440, margin=dict(l=0, r=0, t=10, b=0), paper_bgcolor=style.BACKGROUND, showlegend=False,
+        scene=dict(xaxis=dict(visible=False), yaxis=dict(visible=False), zaxis=dict(visible=False),
+                   aspectmode="manual", aspectratio=aspect,
+                   camera=dict(eye=dict(x=0.9, y=-0.35, z=0.45), projection=dict(type="orthographic"))),
+    )
+    return fig
