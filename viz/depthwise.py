@@ -20,6 +20,19 @@ def _units(channels: int) -> int:
     return 1 if channels <= 3 else 2 if channels <= 8 else 4
 
 
+def not_yet_computed(at: Placed, oy: int, ox: int, grow: float = 0.15) -> str:
+    """SVG path over the cells after (oy, ox) in reading order: the rest of the row, then the rows
+    below. The two rectangles only touch: a path's overlapping parts are left unfilled."""
+    left, right = at.x - 0.5 - grow, at.right + grow
+    split, bottom = at.y + oy + 0.5, at.bottom + grow
+    path = ""
+    if ox < at.cols - 1:
+        path += f"M{at.x + ox + 0.5:g} {at.y + oy - 0.5 - grow:g}H{right:g}V{split:g}H{at.x + ox + 0.5:g}Z"
+    if oy < at.rows - 1:
+        path += f"M{left:g} {split:g}H{right:g}V{bottom:g}H{left:g}Z"
+    return path
+
+
 def depthwise_scan_figure(trace: DepthwiseTrace, frame_ms: int = 700, width_px: int = 900,
                           shown_products: int = 2) -> go.Figure:
     """One row per input channel: the channel, its kernel(s), its output map(s); all move together.
@@ -104,12 +117,7 @@ def depthwise_scan_figure(trace: DepthwiseTrace, frame_ms: int = 700, width_px: 
 
     def frame_layout(s: int) -> dict:
         oy, ox = int(trace.out_row[s]), int(trace.out_col[s])
-        mask = ""
-        for at in outputs:
-            if ox < wo - 1:
-                mask += at.rect(oy, ox + 1, oy, wo - 1, grow=0.1)
-            if oy < ho - 1:
-                mask += at.rect(oy + 1, 0, ho - 1, wo - 1, grow=0.1)
+        mask = "".join(not_yet_computed(at, oy, ox) for at in outputs)
         rows, cols = trace.sampled_cells(s)
         lines = [f"each kernel: {int(trace.per_kernel_so_far[s]):,} multiplications so far · "
                  f"all {kernels} kernels: {int(trace.multiplications_so_far[s]):,} of {total:,}"]
