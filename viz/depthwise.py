@@ -178,27 +178,30 @@ def depthwise_scan_figure(trace: DepthwiseTrace, frame_ms: int = 700, width_px: 
 def _sheets(values: np.ndarray, y0: float, spacing: float, name: str) -> go.Mesh3d:
     """A volume (C, rows, cols) as C flat sheets of coloured cells, channel c standing at x = -c * spacing.
 
-    One Mesh3d with a colour per cell (two triangles each), so cells stay crisp at any angle.
+    One Mesh3d: a sheet's corners are shared by its cells, and each cell's two triangles carry the
+    cell's value as their intensity, so cells stay crisp at any angle and the payload stays small.
     """
-    from .images import LUT
-
     channels, rows, cols = values.shape
     zmax = max(float(np.abs(values).max()), 1e-9)
-    c, r, q = (a.ravel() for a in np.meshgrid(np.arange(channels), np.arange(rows), np.arange(cols), indexing="ij"))
-    depth = -c * spacing
-    corners = [(0, 0), (0, 1), (1, 1), (1, 0)]  # (down, right) offsets of a cell's corners
-    xs = np.stack([depth] * 4, axis=1).ravel().astype(float)
-    ys = np.stack([y0 + q + dq for _, dq in corners], axis=1).ravel().astype(float)
-    zs = np.stack([-(r + dr) for dr, _ in corners], axis=1).ravel().astype(float)
-    base = np.arange(len(c)) * 4
-    i = np.concatenate([base, base])
-    j = np.concatenate([base + 1, base + 2])
-    k = np.concatenate([base + 2, base + 3])
-    index = np.clip(np.round((values.ravel() / zmax + 1) / 2 * 255), 0, 255).astype(int)
-    colours = [f"rgb({a},{b},{d})" for a, b, d in LUT[index]]
-    return go.Mesh3d(x=xs, y=ys, z=zs, i=i, j=j, k=k, facecolor=colours + colours, flatshading=True,
-                     lighting=dict(ambient=1.0, diffuse=0.0, specular=0.0), name=name,
-                     hovertemplate=f"{name}<extra></extra>")
+    c, r, q = np.meshgrid(np.arange(channels), np.arange(rows + 1), np.arange(cols + 1), indexing="ij")
+    xs, ys, zs = (-c * spacing).ravel(), (y0 + q).ravel(), (-r).ravel()
+
+    def corner(cc, rr, qq):
+        return (cc * (rows + 1) + rr) * (cols + 1) + qq
+
+    cc, rr, qq = (a.ravel() for a in np.meshgrid(np.arange(channels), np.arange(rows), np.arange(cols), indexing="ij"))
+    top_left, top_right = corner(cc, rr, qq), corner(cc, rr, qq + 1)
+    bottom_right, bottom_left = corner(cc, rr + 1, qq + 1), corner(cc, rr + 1, qq)
+    cell_values = values.ravel().astype(np.float32)
+    return go.Mesh3d(
+        x=xs.astype(np.float32), y=ys.astype(np.float32), z=zs.astype(np.float32),
+        i=np.concatenate([top_left, top_left]).astype(np.int32),
+        j=np.concatenate([top_right, bottom_right]).astype(np.int32),
+        k=np.concatenate([bottom_right, bottom_left]).astype(np.int32),
+        intensity=np.concatenate([cell_values, cell_values]), intensitymode="cell",
+        colorscale=style.DIVERGING, cmin=-zmax, cmax=zmax, showscale=False, flatshading=True,
+        lighting=dict(ambient=1.0, diffuse=0.0, specular=0.0), name=name, hovertemplate=f"{name}<extra></extra>",
+    )
 
 
 def volumes_figure(x: np.ndarray, kernels: np.ndarray, output: np.ndarray, multiplier: int = 1) -> go.Figure:
@@ -216,7 +219,7 @@ def volumes_figure(x: np.ndarray, kernels: np.ndarray, output: np.ndarray, multi
     traces, labels, y0 = [], [], 0.0
     for values, title in volumes:
         traces.append(_sheets(values, y0, spacing, title))
-        labels.append((-(values.shape[0] - 1) * spacing, y0 + values.shape[2] / 2, 1.6, title))  # above the back sheet
+        labels.append((0.0, y0 + values.shape[2] / 2, -values.shape[1] - 1.2, title))  # under the front sheet
         y0 += values.shape[2] + gap
     traces.append(go.Scatter3d(x=[p[0] for p in labels], y=[p[1] for p in labels], z=[p[2] for p in labels],
                                mode="text", text=[p[3] for p in labels], textfont=dict(size=15, color=style.LABEL),
@@ -229,6 +232,6 @@ def volumes_figure(x: np.ndarray, kernels: np.ndarray, output: np.ndarray, multi
         height=440, margin=dict(l=0, r=0, t=10, b=0), paper_bgcolor=style.BACKGROUND, showlegend=False,
         scene=dict(xaxis=dict(visible=False), yaxis=dict(visible=False), zaxis=dict(visible=False),
                    aspectmode="manual", aspectratio=aspect,
-                   camera=dict(eye=dict(x=0.9, y=-0.35, z=0.45), projection=dict(type="orthographic"))),
+                   camera=dict(eye=dict(x=1.8, y=-0.7, z=0.9), projection=dict(type="orthographic"))),
     )
     return fig
