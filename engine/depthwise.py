@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .conv import conv2d, conv2d_loop, pad_input, windows
+from .conv import IM2COL_LIMIT, conv2d, conv2d_loop, pad_input, windows
 from .costs import Cost, _count, _in_shape
 from .errors import ConvConfigError
 from .geometry import as_pair, plan
@@ -41,11 +41,17 @@ def depthwise_conv2d(x, w, stride=1, padding=0, dilation=1) -> np.ndarray:
     x, w, m = _check_depthwise(x, w)
     view, g = windows(x, w.shape[1:], stride, padding, dilation)  # (C, Ho, Wo, kh, kw)
     dtype = np.result_type(x.dtype, w.dtype, np.float32)
+    (ho, wo), (kh, kw), c = g["out"], w.shape[1:], x.shape[0]
+    weights = w.astype(dtype, copy=False)
+    if c * kh * kw * ho * wo <= IM2COL_LIMIT:
+        # per channel, its windows as a (kh*kw x Ho*Wo) matrix; its m kernels as (m x kh*kw): one batched product
+        cols = view.transpose(0, 3, 4, 1, 2).reshape(c, kh * kw, ho * wo).astype(dtype, copy=False)
+        return np.matmul(weights.reshape(c, m, kh * kw), cols).reshape(c * m, ho, wo)
     source = np.arange(w.shape[0]) // m
-    out = np.zeros((w.shape[0],) + g["out"], dtype=dtype)
-    for i in range(w.shape[1]):
-        for j in range(w.shape[2]):
-            out += w[:, i, j, None, None] * view[source, :, :, i, j]
+    out = np.zeros((w.shape[0], ho, wo), dtype=dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out += weights[:, i, j, None, None] * view[source, :, :, i, j]
     return out
 
 
