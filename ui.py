@@ -60,7 +60,7 @@ def steps_choice(label: str, key: str, options, default, help: str | None = None
 
 def explain(error: ConvConfigError) -> None:
     """An impossible configuration: what is wrong and how to fix it, never a traceback."""
-    st.error(f"**This configuration cannot be computed.** {error}", icon="⚠️")
+    st.error(f"**This configuration cannot be computed.** {error}", icon=":material/error:")
 
 
 def show_chart(figure, key: str) -> None:

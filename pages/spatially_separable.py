@@ -150,10 +150,10 @@ st.markdown(
 difference = float(np.abs(full.output - second.output).max())
 if exact:
     st.success(f"Same output by both routes: the largest absolute difference is {difference:.3g} "
-               "(rounding in floating point).", icon="✅")
+               "(rounding in floating point).", icon=":material/check_circle:")
 else:
     st.warning(f"The two passes use the best rank-1 kernel, so the outputs differ by up to {viz.number(difference, 3)}.",
-               icon="⚠️")
+               icon=":material/warning:")
 
 full_col, pass_col = st.columns(2, gap="medium")
 with full_col:
@@ -199,7 +199,7 @@ if source == "upload your own":
         try:
             pixels, notices = uploads.load_image(upload.getvalue())
         except uploads.ImageError as error:
-            st.error(f"**This image cannot be used:** {error}.", icon="⚠️")
+            st.error(f"**This image cannot be used:** {error}.", icon=":material/warning:")
 else:
     pixels, notices = uploads.load_image((ASSETS / SAMPLES[source]).read_bytes())
 
@@ -214,7 +214,7 @@ def filter_image(pixels, kernel_bytes, shape, col, row, stride, padding):
 
 if pixels is not None:
     for notice in notices:
-        st.info(notice.capitalize() + ".", icon="ℹ️")
+        st.info(notice.capitalize() + ".", icon=":material/info:")
     try:
         full_out, two_out = filter_image(pixels, kernel.tobytes(), kernel.shape, tuple(col), tuple(row), stride, padding)
     except ConvConfigError as error:

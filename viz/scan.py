@@ -142,7 +142,7 @@ def step_label(trace: ScanTrace, s: int) -> str:
     """Where step s is and how many multiplications it has taken so far (the slider shows it)."""
     which = f" · kernel {int(trace.kernel_index[s]) + 1}" if trace.kernels.shape[0] > 1 else ""
     return (f"{s + 1} of {trace.steps}{which} · output ({int(trace.out_row[s]) + 1}, {int(trace.out_col[s]) + 1})"
-            f" · {trace.multiplications_so_far[s]:,} multiplications")
+            f" · {trace.multiplications_so_far[s]:,} multiplication{'s' if trace.multiplications_so_far[s] != 1 else ''}")
 
 
 def caption(trace: ScanTrace, s: int, max_terms: int, texts=None) -> str:
@@ -211,7 +211,7 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
         low, high = (mid, high) if needed_px(mid) <= width_px else (low, mid)
     cell_px = low
     slots = [max(g, t / cell_px) for g, t in zip(grid_cells, title_px)]
-    title_rows = int(np.ceil((max(t.count("<br>") for t in titles) + 1) * 18 / cell_px + 0.3))
+    title_rows = int(np.ceil(((max(t.count("<br>") for t in titles) + 1) * 18 + 8) / cell_px + 0.3))
     sub_rows = int(np.ceil(17 / cell_px)) if channels > 1 or n_kernels > 1 else 0
     inputs = arrange(channels, hp, wp, 0, title_rows, per_row_in, sub_rows if channels > 1 else 0)
     kx = int(np.ceil(slots[0] + gap))
@@ -257,7 +257,7 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
                         align="left", showarrow=False, font=dict(size=15, color=style.LABEL))]
 
     def label(at_x, at_y, text, size=13):
-        annotations.append(dict(x=at_x - 0.5, y=at_y - 0.55, text=text, showarrow=False, xanchor="left",
+        annotations.append(dict(x=at_x - 0.5, y=at_y - 0.55, text=text, showarrow=False, xanchor="left", yshift=5,
                                 yanchor="bottom", align="left", font=dict(size=size, color=style.LABEL)))
 
     for x, title in zip((0, kx, ox0), titles):
