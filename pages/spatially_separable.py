@@ -232,10 +232,11 @@ if pixels is not None:
                  caption=f"full kernel: {viz.count(c_ * img_full.multiplications)} multiplications", width="stretch")
         i3.image(viz_images.signed_image(two_out.mean(axis=0), scale),
                  caption=f"two passes: {viz.count(c_ * img_two.multiplications)} multiplications", width="stretch")
-        i4.image(viz_images.signed_image(diff, max(float(diff.max()), 1e-12)),
+        i4.image(viz_images.signed_image(diff, scale),  # the filtered images' scale: rounding noise stays white
                  caption=f"difference: largest {float(diff.max()):.3g}", width="stretch")
         st.caption("Filter responses are coloured on one scale: red positive, blue negative, white zero "
-                   "(averaged over colour channels; the strongest 0.5% of pixels saturate). "
+                   "(averaged over colour channels; the strongest 0.5% of pixels saturate); the difference "
+                   "uses the same scale, so floating-point rounding stays white. "
                    "Counts are for every channel of this image.")
 
 # ---- Why it pays off more for larger kernels

@@ -62,11 +62,12 @@ def error_by_rank_figure(errors: list[float], full_cost: int, rank_costs: list[i
         text=[f"error {style.number(e, 3)}<br>{c:,} mult." for e, c in zip(errors, rank_costs)],
         textposition="outside", cliponaxis=False, hovertemplate="%{x}: error %{y:.4g}<extra></extra>",
     ))
-    top = max(max(errors), 1e-9)
+    top = max(errors) if max(errors) > 0 else 1.0  # all zero: an exactly separable kernel
     fig.update_layout(**BASE, height=320, margin=dict(l=70, r=20, t=50, b=40),
                       title=dict(text=f"Error left by r separable terms (full kernel: {full_cost:,} multiplications)",
                                  font=dict(size=15)),
-                      yaxis=dict(title="error", range=[0, top * 1.35], gridcolor="#eeeeee"), showlegend=False)
+                      yaxis=dict(title="error", range=[0, top * 1.35], gridcolor="#eeeeee", tickformat=".3~g"),
+                      showlegend=False)
     return fig
 
 
@@ -80,7 +81,8 @@ def cost_per_pixel_figure(kh: int, kw: int, max_k: int = 7) -> go.Figure:
                              line=dict(color="#2166ac", width=3, dash="dot"), marker=dict(symbol="circle", size=8)))
     fig.add_trace(go.Scatter(
         x=[max(kh, kw)] * 2, y=[kh * kw, kh + kw], mode="markers+text", name="this kernel",
-        text=[f"this kernel: {kh}×{kw} = {kh * kw}", f"{kh} + {kw} = {kh + kw}"], textposition="middle left",
+        text=[f"this kernel: {kh}×{kw} = {kh * kw}", f"{kh} + {kw} = {kh + kw}"],
+        textposition=["top left", "bottom right"],
         marker=dict(size=16, color="rgba(0,0,0,0)", line=dict(color="#111111", width=3), symbol="diamond-open"),
     ))
     fig.update_layout(**BASE, height=360, margin=dict(l=70, r=20, t=40, b=60),

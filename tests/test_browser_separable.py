@@ -1,0 +1,255 @@
+"""The Spatially separable page in a real browser (Playwright driving Debian's Chromium).
+
+Reuses test_browser.py's fixtures and helpers. The fixtures are module-scoped and are imported
+here by name, so pytest registers them for this module too: this module gets its own fresh
+`streamlit run app.py` server and its own Chromium, and its first test is the server's first page.
+
+What AppTest cannot see is checked here: the three animated scans (full kernel, pass 1, pass 2)
+and their last steps' multiplication counts, Play keeping the heatmaps drawn, URL-bound custom
+kernels (good and malformed), and an image upload (good and broken) through the real uploader.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from test_browser import (  # noqa: F401  (the fixtures are found by name)
+    ARTIFACTS,
+    PLOT,
+    app_url,
+    browser_context,
+    chromium,
+    js_errors,
+    new_tab,
+    no_exception,
+    settle,
+    tab,
+)
+
+import engine
+
+PAGE = "/spatially_separable"
+SCAN_NAMES = ("full", "pass 1", "pass 2")
+STEP_COUNT = re.compile(r"([\d,]+) multiplications$")
+METRIC = "[data-testid=stMetricValue]"
+ALERT = "[data-testid=stAlertContainer]"
+IMAGE = "[data-testid=stImage]"
+FILE_INPUT = "[data-testid=stFileUploader] input[type=file]"
+
+# The page's plots, each with its frame count: the scans are the ones with frames.
+FRAME_COUNTS = f"() => [...document.querySelectorAll('{PLOT}')].map(gd => gd._transitionData?._frames?.length || 0)"
+
+
+@pytest.fixture(scope="module")
+def sobel_tab(browser_context):
+    """The default page, opened once (the page is heavy) for the tests that start from it."""
+    page = new_tab(browser_context)
+    yield page
+    page.close()
+
+
+def on_default_page(page) -> None:
+    """Open the default page unless this tab already shows it (a test run on its own)."""
+    if not page.url.endswith(PAGE):
+        open_page(page)
+
+
+def open_page(page, query: str = "", charts: int = 3) -> None:
+    """Open the page and wait until the script is done and `charts` scan figures are drawn."""
+    page.goto(page.base_url + PAGE + query)
+    settle(page, chart=charts > 0)
+    if charts:
+        page.wait_for_function(f"n => ({FRAME_COUNTS})().filter(c => c > 0).length >= n", arg=charts)
+
+
+def scan_indexes(page) -> list[int]:
+    """Indexes (among all the page's plots) of the animated scans, in page order."""
+    return [i for i, frames in enumerate(page.evaluate(FRAME_COUNTS)) if frames > 0]
+
+
+def on_plot(page, index: int, expression: str):
+    """Evaluate a JS expression with `gd` bound to the index-th plot's graph div."""
+    return page.evaluate(
+        f"i => {{ const gd = document.querySelectorAll('{PLOT}')[i]; return {expression}; }}", index)
+
+
+def metric_values(page) -> list[str]:
+    return [v.strip() for v in page.locator(METRIC).all_inner_texts()]
+
+
+def heatmap_images(page, index: int) -> list[dict]:
+    """The index-th plot's heatmap <image>s, each with whether it is drawn."""
+    return on_plot(page, index, """[...gd.querySelectorAll('.heatmaplayer image')].map(image => {
+        const box = image.getBoundingClientRect(), css = getComputedStyle(image);
+        return {href: (image.getAttribute('href') || image.getAttribute('xlink:href') || '').length,
+                width: box.width, height: box.height,
+                shown: css.visibility !== 'hidden' && css.display !== 'none' && css.opacity !== '0'};
+    })""")
+
+
+def assert_drawn(images: list[dict], expected: int) -> None:
+    assert len(images) == expected > 0, images
+    for image in images:
+        assert image["href"] > 0 and image["width"] > 0 and image["height"] > 0 and image["shown"], image
+
+
+def full_screenshot(page, name: str) -> None:
+    """The whole page in a 1400×3000 viewport, then the viewport put back."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    before = page.viewport_size
+    page.set_viewport_size({"width": 1400, "height": 3000})
+    page.wait_for_timeout(400)  # plotly relayouts to the new width
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    page.set_viewport_size(before)
+
+
+def png_bytes(width: int, height: int) -> bytes:
+    from PIL import Image
+
+    image = Image.new("RGB", (width, height))
+    image.putdata([(255 * x // (width - 1), 255 * y // (height - 1), 128) for y in range(height) for x in range(width)])
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+# --- tests (the first one is the fresh server's first page: a deep link) ---------------------------
+
+
+def test_defaults_show_the_lectures_sobel_costs_and_three_scans(sobel_tab):
+    tab = sobel_tab
+    open_page(tab)
+    no_exception(tab)
+    # full 3×3 on 5×5: 9 positions × 9; pass 1: 3×5 × 3; pass 2: 3×3 × 3; 45 + 27 = 72
+    assert metric_values(tab)[:4] == ["81", "45", "27", "72"], metric_values(tab)
+    assert tab.get_by_text("Rank 1: separable").count() >= 1
+
+    full_screenshot(tab, "separable-at-rest.png")  # as loaded: every scan at its first step
+
+    scans = scan_indexes(tab)
+    assert len(scans) >= 3, tab.evaluate(FRAME_COUNTS)
+    for index, name, expected in zip(scans, SCAN_NAMES, (81, 45, 27)):
+        names = on_plot(tab, index, "gd._transitionData._frames.map(f => f.name)")
+        steps = on_plot(tab, index, "gd._fullLayout.sliders[0].steps.length")
+        assert len(names) == steps > 1, (name, names, steps)
+        assert on_plot(tab, index, "gd._fullLayout.sliders[0].active") == 0, name
+        tab.evaluate(
+            """([i, last]) => Plotly.animate(document.querySelectorAll(%r)[i], [last],
+                {frame: {redraw: false}, mode: 'immediate', transition: {duration: 0}})""" % PLOT,
+            [index, names[-1]])
+        tab.wait_for_function(
+            "([i, last]) => document.querySelectorAll(%r)[i]._fullLayout.sliders[0].active === last" % PLOT,
+            arg=[index, steps - 1])
+        label = on_plot(tab, index, f"gd._fullLayout.sliders[0].steps[{steps - 1}].label")
+        counted = STEP_COUNT.search(label)
+        assert counted, (name, label)
+        assert int(counted.group(1).replace(",", "")) == expected, (name, label)
+        assert label.startswith(f"{steps} of {steps}"), (name, label)
+        # the slider's on-screen value reads the same count
+        shown = tab.locator(PLOT).nth(index).locator(".slider-container").first.text_content()
+        assert f"{expected} multiplications" in shown, (name, shown)
+    # the scans are pass 1's 3×5 = 15 and pass 2's 3×3 = 9 positions, the full kernel's 9
+    assert [on_plot(tab, i, "gd._fullLayout.sliders[0].steps.length") for i in scans[:3]] == [9, 15, 9]
+    no_exception(tab)
+    assert not js_errors(tab), js_errors(tab)
+
+
+def test_play_advances_full_and_pass_1_scans_with_heatmaps_drawn(sobel_tab):
+    tab = sobel_tab
+    on_default_page(tab)
+    scans = scan_indexes(tab)
+    for index, name in zip(scans[:2], SCAN_NAMES):
+        chart = tab.locator(PLOT).nth(index)
+        steps = on_plot(tab, index, "gd._fullLayout.sliders[0].steps.length")
+        # back to the first step (the test above leaves every scan at its last)
+        tab.evaluate(
+            """i => Plotly.animate(document.querySelectorAll(%r)[i], ['0'],
+                {frame: {redraw: false}, mode: 'immediate', transition: {duration: 0}})""" % PLOT, index)
+        tab.wait_for_function("i => document.querySelectorAll(%r)[i]._fullLayout.sliders[0].active === 0" % PLOT,
+                              arg=index)
+        expected = len(heatmap_images(tab, index))
+        assert_drawn(heatmap_images(tab, index), expected)
+        start = on_plot(tab, index, "gd._fullLayout.sliders[0].active")
+
+        chart.locator(".updatemenu-button", has_text="Play").click()
+        actives = []
+        for _ in range(4):
+            tab.wait_for_timeout(300)
+            assert_drawn(heatmap_images(tab, index), expected)  # drawn while it plays
+            actives.append(on_plot(tab, index, "gd._fullLayout.sliders[0].active"))
+        assert actives == sorted(actives) and actives[-1] > start, (name, start, actives)
+        assert actives[-1] < steps - 1, (name, "played to the end too fast to sample", actives)
+
+        chart.locator(".updatemenu-button", has_text="Pause").click()
+        tab.wait_for_timeout(100)
+        paused = on_plot(tab, index, "gd._fullLayout.sliders[0].active")
+        tab.wait_for_timeout(800)
+        assert on_plot(tab, index, "gd._fullLayout.sliders[0].active") == paused, name
+        assert_drawn(heatmap_images(tab, index), expected)
+    no_exception(tab)
+    assert not js_errors(tab), js_errors(tab)
+
+
+def test_upload_a_png_then_a_broken_file(sobel_tab):
+    tab = sobel_tab
+    on_default_page(tab)
+    tab.locator("[data-testid=stRadio] label", has_text="upload your own").click()
+    file_input = tab.locator(FILE_INPUT)
+    file_input.wait_for(state="attached")
+    settle(tab)
+    assert tab.locator(IMAGE).count() == 0  # no image until one is uploaded
+
+    file_input.set_input_files({"name": "gradient.png", "mimeType": "image/png", "buffer": png_bytes(64, 48)})
+    tab.locator(IMAGE).nth(3).wait_for()
+    settle(tab)
+    images = tab.locator(IMAGE)
+    assert images.count() == 4
+    for i in range(4):
+        img = images.nth(i).locator("img")
+        assert img.count() == 1
+        box = img.bounding_box()
+        assert box and box["width"] > 20 and box["height"] > 10, box
+        assert img.evaluate("img => img.complete && img.naturalWidth > 0"), i
+    captions = tab.locator("[data-testid=stImageCaption]").all_inner_texts()
+    assert any("input 64×48" in c for c in captions), captions
+    assert any("full kernel:" in c for c in captions) and any("two passes:" in c for c in captions), captions
+    no_exception(tab)
+    full_screenshot(tab, "separable-upload.png")
+
+    file_input.set_input_files({"name": "broken.png", "mimeType": "image/png", "buffer": b"not an image"})
+    alert = tab.locator(ALERT, has_text="This image cannot be used")
+    alert.wait_for()
+    settle(tab)
+    text = alert.inner_text()
+    assert "not a PNG or JPEG" in text, text
+    assert tab.locator(IMAGE).count() == 0
+    no_exception(tab)
+    assert metric_values(tab)[:4] == ["81", "45", "27", "72"]  # the rest of the page still runs
+    assert len(scan_indexes(tab)) >= 3
+    assert not js_errors(tab), js_errors(tab)
+
+
+def test_custom_kernel_from_the_url_is_separable(tab):
+    open_page(tab, "?kernel=custom&custom=1%202%203%3B%202%204%206", charts=0)
+    full = tab.locator("[data-testid=stMetric]", has_text="Full 2×3 kernel").locator(METRIC)
+    full.wait_for()
+    settle(tab, chart=False)
+    no_exception(tab)
+    tab.get_by_text("Rank 1: separable").first.wait_for()
+    cost = engine.standard_cost((1, 5, 5), (2, 3), 1)
+    assert full.inner_text().replace(",", "").strip() == str(cost.multiplications), cost
+    # the sidebar text box shows the URL's kernel
+    assert tab.locator("[data-testid=stSidebar] [data-testid=stTextInput] input").input_value() == "1 2 3; 2 4 6"
+
+
+def test_malformed_custom_kernel_from_the_url_is_explained(tab):
+    open_page(tab, "?kernel=custom&custom=1%202%3B%203", charts=0)
+    alert = tab.locator(ALERT)
+    alert.first.wait_for()
+    text = alert.first.inner_text()
+    assert "these rows have 2, 1" in text, text
+    assert "cannot be computed" in text, text
+    assert tab.locator("[data-testid=stPlotlyChart]").count() == 0  # st.stop() before any chart
+    no_exception(tab)
