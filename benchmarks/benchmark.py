@@ -250,6 +250,9 @@ def main() -> int:
     parser.add_argument("--no-browser", action="store_true", help="skip the browser measures")
     args = parser.parse_args()
     os.chdir(ROOT)
+    load = os.getloadavg()[0]
+    print(f"load average {load:.1f} on {os.cpu_count()} cores"
+          + (" (busy: timings will be slow and noisy)" if load > (os.cpu_count() or 1) else ""))
     repeat = 7 if args.quick else 15
     bench_pages(repeat)
     bench_frames()

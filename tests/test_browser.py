@@ -358,7 +358,7 @@ def test_last_step_counts_the_engines_multiplications(tab):
     counted = re.search(r"([\d,]+) multiplications", label)
     assert counted, label
     assert int(counted.group(1).replace(",", "")) == cost.multiplications, (label, cost)
-    assert label.startswith(f"{steps} of {steps}")
+    assert label.startswith(f"{steps}/{steps}")
     # what the slider prints on screen, and the page's metric, say the same
     on_screen = tab.locator(".js-plotly-plot .slider-container").first.text_content()
     assert f"{cost.multiplications:,} multiplications" in on_screen, on_screen

@@ -146,7 +146,7 @@ def test_defaults_show_the_lectures_sobel_costs_and_three_scans(sobel_tab):
         counted = STEP_COUNT.search(label)
         assert counted, (name, label)
         assert int(counted.group(1).replace(",", "")) == expected, (name, label)
-        assert label.startswith(f"{steps} of {steps}"), (name, label)
+        assert label.startswith(f"{steps}/{steps}"), (name, label)
         # the slider's on-screen value reads the same count
         shown = tab.locator(PLOT).nth(index).locator(".slider-container").first.text_content()
         assert f"{expected} multiplications" in shown, (name, shown)

@@ -150,7 +150,7 @@ def depthwise_scan_figure(trace: DepthwiseTrace, frame_ms: int = 700, width_px: 
         font=dict(size=1, color="rgba(0,0,0,0)"),
         currentvalue=dict(prefix="Step ", font=dict(size=15, color=style.LABEL)),
         steps=[{"args": [[str(s)], scrub], "method": "animate",
-                "label": f"{s + 1} of {trace.steps} · output ({int(trace.out_row[s]) + 1}, {int(trace.out_col[s]) + 1})"
+                "label": f"{s + 1}/{trace.steps} · output ({int(trace.out_row[s]) + 1}, {int(trace.out_col[s]) + 1})"
                          f" · {int(trace.multiplications_so_far[s]):,} multiplications"}
                for s in range(trace.steps)],
     )

@@ -141,7 +141,7 @@ def padding_heatmap(interior: np.ndarray, at: Placed, cell_px: float) -> dict:
 def step_label(trace: ScanTrace, s: int) -> str:
     """Where step s is and how many multiplications it has taken so far (the slider shows it)."""
     which = f" · kernel {int(trace.kernel_index[s]) + 1}" if trace.kernels.shape[0] > 1 else ""
-    return (f"{s + 1} of {trace.steps}{which} · output ({int(trace.out_row[s]) + 1}, {int(trace.out_col[s]) + 1})"
+    return (f"{s + 1}/{trace.steps}{which} · output ({int(trace.out_row[s]) + 1}, {int(trace.out_col[s]) + 1})"
             f" · {trace.multiplications_so_far[s]:,} multiplication{'s' if trace.multiplications_so_far[s] != 1 else ''}")
 
 
@@ -162,7 +162,8 @@ def caption(trace: ScanTrace, s: int, max_terms: int, texts=None) -> str:
         if len(a) > max_terms:
             terms.append(f"… ({len(a) - max_terms} more)")
         prefix = f"ch {c + 1}: " if channels > 1 else ""
-        lines.append(f"{prefix}{' + '.join(terms)} = {style.ascii_number(trace.channel_sums[s, c])}")
+        total = "" if len(a) == 1 and channels > 1 else f" = {style.ascii_number(trace.channel_sums[s, c])}"
+        lines.append(f"{prefix}{' + '.join(terms)}{total}")  # a single product needs no sum
     if channels > 1:
         parts = " + ".join(style.ascii_signed(v) for v in trace.channel_sums[s])
         lines.append(f"output = {parts} = {style.ascii_number(trace.sums[s])}")
@@ -271,6 +272,9 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
         for n, row in enumerate(kernels):
             label(row[0].x, row[0].y, f"kernel {n + 1}", 12)
 
+    # With column stride 1 the output cell moves across exactly as the window does, so it can ride
+    # on x2 and frames need not carry a range for x3.
+    out_x = "x2" if trace.stride[1] == 1 else "x3"
     outline = dict(color=style.WINDOW, width=3)
     hidden = dict(type="rect", fillcolor=style.BACKGROUND, line=dict(width=0), layer="above")
     out0, k0 = outputs[0], kernels[0]
@@ -281,10 +285,10 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
                y1=at.y + span_h - 0.5, line=outline) for at in inputs],
         # output cells not computed yet: the rest of this row, and every row below (x3/y3 follow the cell)
         # (both reach half a cell past the grid's sides, over any digits wider than their cell)
-        dict(hidden, xref="x3", yref="y3", x0=out0.x + 0.5, x1=out0.right + 0.5, y0=out0.y - 0.6, y1=out0.y + 0.6),
+        dict(hidden, xref=out_x, yref="y3", x0=out0.x + 0.5, x1=out0.right + 0.5, y0=out0.y - 0.6, y1=out0.y + 0.6),
         dict(hidden, xref="x", yref="y3", x0=out0.x - 1, x1=out0.right + 0.5, y0=out0.y + 0.5, y1=out0.y + far),
         # the output cell being computed, and the kernel computing it (y4 follows the kernel)
-        dict(type="rect", xref="x3", yref="y3", x0=out0.x - 0.5, x1=out0.x + 0.5, y0=out0.y - 0.5,
+        dict(type="rect", xref=out_x, yref="y3", x0=out0.x - 0.5, x1=out0.x + 0.5, y0=out0.y - 0.5,
              y1=out0.y + 0.5, line=outline),
         dict(type="rect", xref="x", yref="y4", x0=k0[0].x - 0.6, x1=k0[-1].right + 0.1, y0=k0[0].y - 0.6,
              y1=k0[0].bottom + 0.1, line=outline),
@@ -300,7 +304,7 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
         dx, dy = int(trace.left[s]), int(trace.top[s])
         ox, oy = int(trace.out_col[s]), int(outputs[n].y - outputs[0].y + trace.out_row[s])
         ky = int(kernels[n][0].y - kernels[0][0].y)
-        return {
+        keys = {
             "xaxis2.range": [x_range[0] - dx, x_range[1] - dx],
             "yaxis2.range": [y_range[0] - dy, y_range[1] - dy],
             "xaxis3.range": [x_range[0] - ox, x_range[1] - ox],
@@ -308,6 +312,9 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
             "yaxis4.range": [y_range[0] - ky, y_range[1] - ky],
             "annotations[0].text": caption(trace, s, max_terms, texts),
         }
+        if out_x == "x2":
+            del keys["xaxis3.range"]
+        return keys
 
     frames = [{"name": str(s), "layout": frame_layout(s)} for s in range(trace.steps)]
     first = frames[0]["layout"]
@@ -335,7 +342,7 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
         yaxis=dict(visible=False, range=y_range, scaleanchor="x", scaleratio=1, constrain="domain",
                    constraintoward="top", fixedrange=True),
         **{f"{axis}axis{i}": dict(visible=False, overlaying=axis, range=first[f"{axis}axis{i}.range"], fixedrange=True)
-           for axis, i in (("x", 2), ("y", 2), ("x", 3), ("y", 3), ("y", 4))},
+           for axis, i in (("x", 2), ("y", 2), ("x", 3), ("y", 3), ("y", 4)) if f"{axis}axis{i}.range" in first},
         showlegend=False,
         hovermode="closest",
         updatemenus=[dict(
