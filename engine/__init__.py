@@ -19,6 +19,19 @@ from .depthwise import (
 )
 from .errors import ConvConfigError
 from .geometry import PADDING_MODES, effective_span, output_size, plan
+from .network import (
+    FLATTEN_ORDERS,
+    MOBILENET_V1_BODY,
+    Layer,
+    dense_cost,
+    flat_index,
+    flatten,
+    global_average_pool_cost,
+    mobilenet_v1,
+    network_totals,
+    shares_by_kind,
+    source_of,
+)
 from .patterns import (
     INPUT_PATTERNS,
     KERNEL_PRESETS,
@@ -44,6 +57,9 @@ from .trace import DepthwiseTrace, ScanTrace, depthwise_trace, scan_trace
 
 __all__ = [
     "ConvConfigError",
+    "FLATTEN_ORDERS",
+    "Layer",
+    "MOBILENET_V1_BODY",
     "Cost",
     "DepthwiseTrace",
     "INPUT_PATTERNS",
@@ -59,6 +75,10 @@ __all__ = [
     "depthwise_cost",
     "depthwise_separable_cost",
     "depthwise_trace",
+    "dense_cost",
+    "flat_index",
+    "flatten",
+    "global_average_pool_cost",
     "equivalent_kernel",
     "grouped_conv2d",
     "grouped_cost",
@@ -69,6 +89,8 @@ __all__ = [
     "kernel_preset",
     "kernel_rank",
     "low_rank",
+    "mobilenet_v1",
+    "network_totals",
     "output_size",
     "parse_kernel",
     "pointwise_conv2d",
@@ -79,7 +101,9 @@ __all__ = [
     "separable_factors",
     "separable_pass_costs",
     "separable_preset",
+    "shares_by_kind",
     "singular_values",
+    "source_of",
     "spatially_separable_cost",
     "standard_cost",
     "two_pass_conv2d",
