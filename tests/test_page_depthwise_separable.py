@@ -200,3 +200,10 @@ def test_tampered_url_values_fall_back_without_an_exception(query):
     at = open_page(PAGE, query)
     assert not at.exception
     assert len(at.get("plotly_chart")) == 3
+
+
+@pytest.mark.parametrize("query", [{"preset": TABLE_1}, {**CUSTOM, "c": "8", "n": "16", "bias": "true", "pad": "same"}])
+def test_grouped_convolution_reaches_the_standard_and_the_depthwise_counts(query):
+    at = open_page(PAGE, query)
+    checked = next(m.value for m in at.markdown if m.value.startswith("Checked with the engine"))
+    assert checked.count("the same as") == 2 and "unlike" not in checked

@@ -83,7 +83,7 @@ def cost_per_pixel_figure(kh: int, kw: int, max_k: int = 7) -> go.Figure:
         x=[max(kh, kw)] * 2, y=[kh * kw, kh + kw], mode="markers+text", name="this kernel",
         text=[f"this kernel: {kh}×{kw} = {kh * kw}", f"{kh} + {kw} = {kh + kw}"],
         textposition=["top left", "bottom right"],
-        marker=dict(size=16, color="rgba(0,0,0,0)", line=dict(color="#111111", width=3), symbol="diamond-open"),
+        marker=dict(size=16, color="#111111", line=dict(color="#111111", width=3), symbol="diamond-open"),
     ))
     fig.update_layout(**BASE, height=360, margin=dict(l=70, r=20, t=40, b=60),
                       xaxis=dict(title="kernel size k", dtick=1, gridcolor="#eeeeee", range=[0.5, max_k + 0.5]),

@@ -56,8 +56,10 @@ def ratio_figure(n: int, k: int, ratio: float, max_n: int = 1024, kernel_sizes=(
     low = float(min(mobilenet_ratio(max_n, max(sizes)), ratio))
     high = float(max(mobilenet_ratio(1, min(sizes)), ratio))
     fig.update_layout(**BASE, height=420, margin=dict(l=70, r=20, t=30, b=60),
-                      xaxis=dict(type="log", title="number of kernels N (log scale)", range=[-0.04, np.log10(max_n) + 0.04],
-                                 gridcolor="#eeeeee", tickvals=[1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]),
+                      # log axes take their range in powers of ten; a little room keeps N = 1's marker whole
+                      xaxis=dict(type="log", title="number of kernels N (log scale)",
+                                 range=[-0.04, np.log10(max_n) + 0.04], gridcolor="#eeeeee",
+                                 tickvals=[1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]),
                       yaxis=dict(type="log", title="separable ÷ standard multiplications (log scale)",
                                  range=[np.log10(low) - 0.15, np.log10(high) + 0.12], gridcolor="#eeeeee",
                                  tickvals=[0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2]),
@@ -79,8 +81,10 @@ def groups_figure(groups: list[int], costs: list, current: int, separable=None) 
     titles = [name if separable is None else
               f"{name}<br><span style='color:{SEPARABLE_LINE};font-size:13px'>- - separable: "
               f"{style.count(getattr(separable, field))}</span>" for name, field in fields]
-    fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.14)
-    for col, (name, field) in enumerate(fields, start=1):
+    height = 180 + 2 * 30 * len(groups)
+    # room between the two charts for the second one's two-line title: about 80 px of the plotting height
+    fig = make_subplots(rows=2, cols=1, subplot_titles=titles, vertical_spacing=80 / (height - 60))
+    for row, (name, field) in enumerate(fields, start=1):
         values = [getattr(c, field) for c in costs]
         # horizontal bars: the counts, however many groups, are written beside their bar and never overlap
         fig.add_trace(go.Bar(
@@ -88,15 +92,16 @@ def groups_figure(groups: list[int], costs: list, current: int, separable=None) 
             cliponaxis=False, constraintext="none", textfont=dict(size=13),
             marker=dict(color=colours, line=dict(color="#555555", width=1)), showlegend=False,
             hovertemplate="%{y}: %{x:,}<extra></extra>", name=name,
-        ), row=1, col=col)
+        ), row=row, col=1)
         top = max(values)
         if separable is not None:
             ref = getattr(separable, field)
             top = max(top, ref)
-            fig.add_vline(x=ref, line=dict(color=SEPARABLE_LINE, width=2, dash="dash"), row=1, col=col)
-        fig.update_xaxes(range=[0, top * 1.6], gridcolor="#eeeeee", tickformat="~s", nticks=4, row=1, col=col)
-    fig.update_yaxes(type="category", autorange="reversed", title=None)
-    fig.update_layout(**BASE, height=int(150 + 34 * len(groups)), margin=dict(l=10, r=20, t=70, b=40),
+            fig.add_vline(x=ref, line=dict(color=SEPARABLE_LINE, width=2, dash="dash"), row=row, col=1)
+        # every bar has its count written beside it, so the axis needs no numbers of its own
+        fig.update_xaxes(range=[0, top * 1.4], showticklabels=False, showgrid=False, row=row, col=1)
+    fig.update_yaxes(type="category", autorange="reversed", title=None, automargin=True)
+    fig.update_layout(**BASE, height=height, margin=dict(l=70, r=20, t=50, b=10),
                       bargap=0.3)
     return fig
 
