@@ -87,6 +87,39 @@ st.markdown(
     f"as {height}×{width}×{channels} (height × width × channels)."
 )
 
+# ---- The pipeline on one example
+st.subheader("The two stages, on one example")
+show_c, show_n = min(channels, 4), min(kernels, 4)
+show_h, show_w = min(height, 10), min(width, 10)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def pipeline(c, n, k, h, w, stride, padding, seed):
+    rng = np.random.default_rng(seed)
+    x = engine.input_pattern("random integers", c, h, w, seed)
+    d = rng.integers(-2, 3, size=(c, k, k)).astype(float)
+    p = rng.integers(-2, 3, size=(n, c)).astype(float)
+    standard_kernels = rng.integers(-2, 3, size=(n, c, k, k)).astype(float)
+    depth_maps = engine.depthwise_conv2d(x, d, stride, padding)
+    return x, depth_maps, engine.pointwise_conv2d(depth_maps, p), engine.conv2d(x, standard_kernels, stride, padding)
+
+
+try:
+    stages = pipeline(show_c, show_n, size, show_h, show_w, stride, padding, EXAMPLE_SEED)
+except ConvConfigError as error:
+    st.caption(f"The example is left out at this size: {error}")
+else:
+    shrunk = (show_c, show_n, show_h, show_w) != (channels, kernels, height, width)
+    st.markdown(
+        ("A smaller copy of this layer, to fit the screen: " if shrunk else "This layer, ")
+        + f"{show_c} channel{'s' if show_c > 1 else ''} of {show_h}×{show_w}, whole-number weights drawn at random. "
+        f"Each channel gets its own map from the depthwise stage; the pointwise stage mixes those {show_c} maps into "
+        f"{show_n}; a standard convolution with {show_n} kernels of {size}×{size}×{show_c} gives maps of the same "
+        f"shape, {stages[3].shape[0]}×{stages[3].shape[1]}×{stages[3].shape[2]}, in one step (with other weights, so "
+        "other values)."
+    )
+    ui.show_chart(viz_cost.pipeline_figure(*stages), key="pipeline")
+
 # ---- The lecture's tables, computed
 st.subheader("The lecture's table, computed")
 moves = times(out_h, out_w)

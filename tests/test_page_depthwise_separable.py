@@ -54,7 +54,7 @@ def test_the_lectures_tables_come_out_exactly(preset, lines):
     assert f"| kernel size | {size} × {size} × 3 | {size} × {size} × 1 | 1 × 1 × 3 |" in written
     assert f"| times moved | {moves} | {moves} | {moves} |" in written
     assert f"| number of kernels | {kernels} | 3 | {kernels} |" in written
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 4  # pipeline, ratio, groups, equivalent kernel
 
 
 @pytest.mark.parametrize("preset, n, k", [(TABLE_1, 128, 3), (TABLE_2, 256, 5)])
@@ -113,7 +113,7 @@ def test_every_slider_at_both_range_ends():
             if at.error:
                 assert "cannot be computed" in at.error[0].value
             else:
-                assert len(at.get("plotly_chart")) == 3
+                assert len(at.get("plotly_chart")) == 4  # pipeline, ratio, groups, equivalent kernel
                 assert any("depthwise then pointwise equals" in s.value for s in at.success), (key, value)
         at.slider(key=key).set_value(slider.value).run()
 
@@ -180,7 +180,7 @@ def test_an_impossible_size_shows_the_fix_and_the_page_recovers():
         at.error[0].value
     assert len(at.get("plotly_chart")) == 0
     at.selectbox(key="pad").set_value("2").run()
-    assert not at.error and len(at.get("plotly_chart")) == 3
+    assert not at.error and len(at.get("plotly_chart")) == 4
 
 
 def test_separability_check_on_a_small_layer_uses_the_layer_itself():
@@ -189,9 +189,11 @@ def test_separability_check_on_a_small_layer_uses_the_layer_itself():
     assert "This layer itself, with C = 2, N = 4 and k = 3. Top row: the depthwise kernels D₁ … D₂" in written
     assert "separable C·k² + N·C = 2·3² + 4·2 = 26" in written
     assert "standard N·C·k² = 4·2·3² = 72" in written
-    spec = next(json.loads(e.proto.spec) for e in at.get("plotly_chart")
-                if json.loads(e.proto.spec)["data"][0]["type"] == "heatmap")
-    assert len(spec["data"]) == 2 + 4 * 2
+    heatmap_charts = [json.loads(e.proto.spec) for e in at.get("plotly_chart")
+                      if json.loads(e.proto.spec)["data"][0]["type"] == "heatmap"]
+    pipeline, kernels = heatmap_charts
+    assert len(kernels["data"]) == 2 + 4 * 2  # D1, D2 and W[n, c] for 4 kernels x 2 channels
+    assert len(pipeline["data"]) == 2 + 2 + 4 + 4  # input, depthwise, pointwise and standard maps
 
 
 @pytest.mark.parametrize("query", [{"preset": "nonsense"}, {"h": "abc"}, {"n": "99999"}, {"pad": "half"},
@@ -199,7 +201,7 @@ def test_separability_check_on_a_small_layer_uses_the_layer_itself():
 def test_tampered_url_values_fall_back_without_an_exception(query):
     at = open_page(PAGE, query)
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 4  # pipeline, ratio, groups, equivalent kernel
 
 
 @pytest.mark.parametrize("query", [{"preset": TABLE_1}, {**CUSTOM, "c": "8", "n": "16", "bias": "true", "pad": "same"}])

@@ -146,3 +146,49 @@ def equivalent_kernel_figure(depthwise: np.ndarray, pointwise: np.ndarray, equiv
 def subscript(number: int) -> str:
     """A whole number as subscript digits: 12 -> '₁₂'."""
     return str(number).translate(SUBSCRIPT)
+
+
+def pipeline_figure(x: np.ndarray, depthwise_maps: np.ndarray, pointwise_maps: np.ndarray,
+                    standard_maps: np.ndarray, width_px: int = 900) -> go.Figure:
+    """Input channels → depthwise maps → pointwise maps, beside the standard convolution's maps.
+
+    Four columns of small grids, one grid per channel or map, values printed where they fit.
+    """
+    from .scan import Placed, heatmap
+
+    columns = [("input", x, "channel"), ("depthwise", depthwise_maps, "map"),
+               ("pointwise", pointwise_maps, "map"), ("standard", standard_maps, "map")]
+    cell_w = max(a.shape[2] for _, a, _ in columns)
+    gap = 4
+    canvas_w = 4 * cell_w + 3 * gap + 2
+    cell_px = width_px / canvas_w
+    data, annotations, bottom = [], [], 0.0
+    for col, (title, maps, unit) in enumerate(columns):
+        x0 = col * (cell_w + gap)
+        zmax = max(float(np.abs(maps).max()), 1e-9)
+        rows = maps.shape[1]
+        count, _, width = maps.shape
+        annotations.append(dict(x=x0 - 0.5, y=-1.6, text=f"<b>{title}</b><br>{count}×{rows}×{width}", showarrow=False,
+                                xanchor="left", yanchor="bottom", align="left", font=dict(size=13)))
+        for i in range(maps.shape[0]):
+            y0 = i * (rows + 2)
+            at = Placed(x0, y0, rows, width)
+            data.append(heatmap(maps[i], at, f"{title} {unit} {i + 1}", cell_px, zmax,
+                                f"{title}, {unit} {i + 1}: %{{z:.3g}}"))
+            annotations.append(dict(x=x0 - 0.5, y=y0 - 0.55, text=f"{unit} {i + 1}", showarrow=False, xanchor="left",
+                                    yanchor="bottom", font=dict(size=11)))
+            bottom = max(bottom, y0 + rows)
+        if col < 3:
+            annotations.append(dict(x=x0 + cell_w + gap / 2 - 0.5, y=min(bottom, 6) / 2, text="→", showarrow=False,
+                                    font=dict(size=26)))
+    height = int(min(900, max(260, (bottom + 3) * cell_px + 60)))
+    fig = go.Figure(data=data)
+    fig.update_layout(
+        height=height, margin=dict(l=5, r=5, t=50, b=5), annotations=annotations,
+        paper_bgcolor=style.BACKGROUND, plot_bgcolor=style.BACKGROUND, font=dict(family=style.FONT, size=13),
+        xaxis=dict(visible=False, range=[-1, canvas_w - 1], constrain="domain", constraintoward="left", fixedrange=True),
+        yaxis=dict(visible=False, range=[bottom + 0.5, -2], scaleanchor="x", constrain="domain", constraintoward="top",
+                   fixedrange=True),
+        showlegend=False,
+    )
+    return fig
