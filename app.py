@@ -16,5 +16,7 @@ pages = [
     st.Page("pages/pointwise.py", title="Pointwise", icon=":material/scatter_plot:", url_path="pointwise"),
     st.Page("pages/depthwise_separable.py", title="Depthwise separable", icon=":material/layers:",
             url_path="depthwise_separable"),
+    st.Page("pages/flattening.py", title="Flattening", icon=":material/view_stream:", url_path="flattening"),
+    st.Page("pages/network_costs.py", title="Network costs", icon=":material/bar_chart:", url_path="network_costs"),
 ]
 st.navigation(pages).run()

@@ -31,6 +31,7 @@ from .network import (
     network_totals,
     shares_by_kind,
     source_of,
+    vgg16_features,
 )
 from .patterns import (
     INPUT_PATTERNS,
@@ -107,4 +108,5 @@ __all__ = [
     "spatially_separable_cost",
     "standard_cost",
     "two_pass_conv2d",
+    "vgg16_features",
 ]

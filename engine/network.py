@@ -151,3 +151,26 @@ def shares_by_kind(layers: list[Layer]) -> dict[str, tuple[float, float]]:
         m, p = shares.get(layer.kind, (0.0, 0.0))
         shares[layer.kind] = (m + layer.cost.multiplications / mults, p + layer.cost.params / params)
     return shares
+
+
+# VGG-16's convolution stages (Simonyan & Zisserman 2015, configuration D): output channels, "M" = 2x2 max pool
+VGG16_FEATURES = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
+
+
+def vgg16_features(resolution: int = 224, bias: bool = True) -> list[Layer]:
+    """VGG-16's thirteen 3x3 convolutions (with biases, as the network has) and its pools, layer by layer."""
+    layers: list[Layer] = []
+    shape = (3, resolution, resolution)
+    conv = 0
+    for item in VGG16_FEATURES:
+        if item == "M":
+            c, h, w = shape
+            out = (c, h // 2, w // 2)
+            layers.append(Layer(f"pool {len(layers)}", "max pool", 2, shape, "2×2", Cost(0, 0, 0, out)))
+            shape = out
+            continue
+        conv += 1
+        cost = standard_cost(shape, 3, item, padding=1, bias=bias)
+        layers.append(Layer(f"conv {conv}", "standard 3×3", 1, shape, f"3×3×{shape[0]}×{item}", cost))
+        shape = cost.out_shape
+    return layers

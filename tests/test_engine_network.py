@@ -16,6 +16,7 @@ from engine import (
     shares_by_kind,
     source_of,
     standard_cost,
+    vgg16_features,
 )
 
 
@@ -123,3 +124,10 @@ def test_impossible_networks_are_refused():
         mobilenet_v1(resolution=8)
     with pytest.raises(ConvConfigError, match="order"):
         flatten(np.zeros((1, 2, 2)), "WHC")
+
+
+def test_vgg16_convolution_stages():
+    layers = vgg16_features()
+    assert sum(layer.cost.params for layer in layers) == 14_714_688  # torchvision's vgg16().features
+    assert layers[-1].cost.out_shape == (512, 7, 7)
+    assert sum(layer.kind == "standard 3×3" for layer in layers) == 13

@@ -1,0 +1,80 @@
+"""The Flattening page and its figure: the mapping both ways, the dense layer, the equivalence."""
+
+import numpy as np
+import pytest
+
+import engine
+from test_pages import open_page
+from viz.flatten import flatten_figure, mapping_text
+
+PAGE = "pages/flattening.py"
+
+
+def test_default_page_follows_entry_3_of_the_small_example():
+    at = open_page(PAGE)
+    text = " ".join(m.value for m in at.markdown)
+    assert "Entry **3** of the vector (3) came from channel **0**, row **1**, column **0**" in text
+    assert r"0\cdot 2\cdot 3 + 1\cdot 3 + 0 = 3" in at.latex[0].value
+    assert any("In HWC order the same cell lands at entry 6" in c.value for c in at.caption)
+    assert "largest difference 0" in text
+
+
+def test_keras_order_from_the_url():
+    at = open_page(PAGE, {"order": "HWC (Keras Flatten)", "entry": "1"})
+    text = " ".join(m.value for m in at.markdown)
+    # HWC: entry 1 is channel 1 of pixel (0, 0), which holds 6 in the counting example
+    assert "Entry **1** of the vector (6) came from channel **1**, row **0**, column **0**" in text
+
+
+@pytest.mark.parametrize("example, params", [("VGG-16: 7×7×512 → 4096 units", 102_764_544),
+                                             ("MobileNet v1: 7×7×1024 → 1000 classes", 50_177_000)])
+def test_dense_layer_examples(example, params):
+    at = open_page(PAGE, {"example": example})
+    values = [int(m.value.replace(",", "")) for m in at.metric]
+    assert values[0] == params == engine.dense_cost(*{
+        "VGG-16: 7×7×512 → 4096 units": (7 * 7 * 512, 4096),
+        "MobileNet v1: 7×7×1024 → 1000 classes": (7 * 7 * 1024, 1000)}[example]).params
+    assert values[1] < values[0]
+    conv = {"VGG-16: 7×7×512 → 4096 units": sum(l.cost.params for l in engine.vgg16_features()),
+            "MobileNet v1: 7×7×1024 → 1000 classes": sum(l.cost.params for l in engine.mobilenet_v1()
+                                                          if l.kind not in ("fully connected", "average pool"))}[example]
+    assert f"hold {conv:,} parameters" in at.info[0].value
+
+
+def test_every_control_at_its_range_ends():
+    at = open_page(PAGE)
+    for slider in list(at.slider):
+        for value in (slider.min, slider.max):
+            at.slider(key=slider.key).set_value(value).run()
+            assert not at.exception, (slider.key, value)
+        at.slider(key=slider.key).set_value(slider.value).run()
+    for box in list(at.selectbox):
+        for option in box.options:
+            at.selectbox(key=box.key).set_value(option).run()
+            assert not at.exception, (box.key, option)
+    at.number_input(key="entry").set_value(10_000).run()
+    assert not at.exception
+
+
+@pytest.mark.parametrize("order", ["CHW", "HWC"])
+def test_animation_ends_with_every_cell_in_its_vector_slot(order):
+    x = np.arange(24, dtype=float).reshape(2, 3, 4)
+    fig = flatten_figure(x, order)
+    assert len(fig.frames) == x.size + 1
+    last = fig.frames[-1]
+    vector = engine.flatten(x, order)
+    for trace, data in zip(last.traces, last.data):
+        channel = trace - 1  # trace 0 holds the empty slots
+        ours = fig.data[trace]
+        values = np.array([float(t) for t in ours.text])
+        # each cell's final position is the slot of its index in the flattened vector
+        for value, xs, ys in zip(values, data.x, data.y):
+            index = int(np.flatnonzero(vector == value)[0])
+            assert (xs, ys) == (float(index % 20), 2.5 + 3 + 2.2 * (index // 20))
+            c, _, _ = engine.source_of(index, x.shape, order)
+            assert c == channel
+
+
+def test_mapping_text_fills_in_the_formula():
+    assert mapping_text(1, 0, 2, (2, 2, 3), "CHW") == "i = c·H·W + h·W + w = 1·2·3 + 0·3 + 2 = 8"
+    assert mapping_text(1, 0, 2, (2, 2, 3), "HWC") == "i = h·W·C + w·C + c = 0·3·2 + 2·2 + 1 = 5"

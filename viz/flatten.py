@@ -1,0 +1,120 @@
+"""Flattening, animated: every cell of a (C, H, W) volume travels to its place in the vector.
+
+No heatmaps here: the cells are square markers, so frames may move them (a frame that touches
+a heatmap would blank it while Plotly animates).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from engine import flat_index, source_of
+
+from . import style
+
+# Okabe & Ito's colour-blind-safe palette, one colour per channel
+CHANNEL_COLOURS = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
+CHANNEL_SYMBOLS = ["square", "diamond", "circle", "triangle-up", "square-x", "star", "hexagon", "cross"]
+
+
+def vector_place(i: int, per_row: int, top: float) -> tuple[float, float]:
+    """Where entry i of the vector is drawn: rows of per_row entries below the volume."""
+    r, q = divmod(i, per_row)
+    return float(q), top + 2.2 * r
+
+
+def flatten_figure(x: np.ndarray, order: str = "CHW", selected: int | None = None, frame_ms: int = 350,
+                   per_row: int = 20) -> go.Figure:
+    """The volume (channels side by side) above the vector; Play moves the cells one by one in vector order."""
+    channels, height, width = x.shape
+    n = x.size
+    per_row = min(per_row, n)
+    gap = 1.5
+    # volume positions: channel c's grid at x offset c * (W + gap), row h at y = h
+    home = {}
+    for c in range(channels):
+        for h in range(height):
+            for w in range(width):
+                home[(c, h, w)] = (c * (width + gap) + w, float(h))
+    top = height + 2.5
+    order_cells = [source_of(i, x.shape, order) for i in range(n)]
+    xs0 = np.array([home[cell][0] for cell in order_cells])
+    ys0 = np.array([home[cell][1] for cell in order_cells])
+    xs1, ys1 = map(np.array, zip(*(vector_place(i, per_row, top) for i in range(n))))
+    channel_of = np.array([cell[0] for cell in order_cells])
+    values = np.array([x[cell] for cell in order_cells])
+    text = [style.number(v) for v in values]
+    hover = [f"vector entry {i} ← cell (c={c}, h={h}, w={w}), value {style.number(x[c, h, w])}"
+             for i, (c, h, w) in enumerate(order_cells)]
+    size = 26 if per_row <= 20 else 20
+
+    def positions(moved: int):
+        xs = np.where(np.arange(n) < moved, xs1, xs0)
+        ys = np.where(np.arange(n) < moved, ys1, ys0)
+        return xs.round(2), ys.round(2)
+
+    traces = []
+    for c in range(channels):
+        idx = np.flatnonzero(channel_of == c)
+        xs, ys = positions(0)
+        traces.append(go.Scatter(
+            x=xs[idx], y=ys[idx], mode="markers+text", name=f"channel {c + 1}", text=[text[i] for i in idx],
+            textfont=dict(size=12, color="#111111"), hovertext=[hover[i] for i in idx], hoverinfo="text",
+            marker=dict(symbol=CHANNEL_SYMBOLS[c % 8], size=size, color=CHANNEL_COLOURS[c % 8],
+                        line=dict(color="#333333", width=1)),
+        ))
+    # the vector's empty slots and their indices, drawn once
+    slot_x, slot_y = xs1, ys1
+    traces.insert(0, go.Scatter(x=slot_x, y=slot_y, mode="markers", hoverinfo="skip", showlegend=False, name="slots",
+                                marker=dict(symbol="square-open", size=size + 4, color="#bbbbbb", line=dict(width=1))))
+    traces.append(go.Scatter(x=slot_x, y=slot_y + 1.0, mode="text", text=[str(i) for i in range(n)], hoverinfo="skip",
+                             textfont=dict(size=10, color="#666666"), showlegend=False, name="index"))
+    if selected is not None and 0 <= selected < n:
+        c, h, w = order_cells[selected]
+        hx, hy = home[(c, h, w)]
+        traces.append(go.Scatter(x=[hx, slot_x[selected]], y=[hy, slot_y[selected]], mode="markers+lines",
+                                 marker=dict(size=size + 12, symbol="square-open", color="#111111", line=dict(width=3)),
+                                 line=dict(color="#111111", width=2, dash="dot"), hoverinfo="skip", showlegend=False,
+                                 name="selected"))
+    frames = []
+    for moved in range(n + 1):
+        xs, ys = positions(moved)
+        frames.append(go.Frame(name=str(moved), traces=list(range(1, channels + 1)),
+                               data=[go.Scatter(x=xs[channel_of == c], y=ys[channel_of == c]) for c in range(channels)]))
+    annotations = [dict(x=c * (width + gap) - 0.5, y=-1.1, text=f"<b>channel {c + 1}</b>", showarrow=False,
+                        xanchor="left", font=dict(size=13)) for c in range(channels)]
+    annotations.append(dict(x=-0.5, y=top - 1.6, text=f"<b>vector of {n} entries ({order} order)</b>",
+                            showarrow=False, xanchor="left", font=dict(size=13)))
+    rows_of_vector = (n - 1) // per_row + 1
+    y_bottom = top + 2.2 * (rows_of_vector - 1) + 1.8
+    x_right = max(channels * (width + gap), per_row) + 0.5
+    step = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
+    fig = go.Figure(data=traces, frames=frames)
+    fig.update_layout(
+        height=int(min(900, 120 + 34 * (y_bottom + 2))), margin=dict(l=10, r=10, t=40, b=90),
+        paper_bgcolor=style.BACKGROUND, plot_bgcolor=style.BACKGROUND, font=dict(family=style.FONT, size=14),
+        xaxis=dict(visible=False, range=[-1, x_right], fixedrange=True),
+        yaxis=dict(visible=False, range=[y_bottom, -2], fixedrange=True),
+        annotations=annotations, legend=dict(orientation="h", y=1.06, x=0),
+        updatemenus=[dict(type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top", pad=dict(t=50),
+                          showactive=False, buttons=[
+                              dict(label="▶ Play", method="animate",
+                                   args=[None, {"frame": {"duration": frame_ms, "redraw": False}, "fromcurrent": True,
+                                                "transition": {"duration": int(frame_ms * 0.8), "easing": "cubic-in-out"},
+                                                "mode": "immediate"}]),
+                              dict(label="❚❚ Pause", method="animate", args=[[None], step])])],
+        sliders=[dict(active=0, x=0.2, len=0.8, y=0, yanchor="top", pad=dict(t=10),
+                      currentvalue=dict(prefix="cells moved: ", font=dict(size=14)),
+                      steps=[dict(label=str(m), method="animate", args=[[str(m)], step]) for m in range(n + 1)])],
+    )
+    return fig
+
+
+def mapping_text(c: int, h: int, w: int, shape, order: str) -> str:
+    """The index formula with the numbers filled in, for one cell."""
+    channels, height, width = shape
+    i = flat_index(c, h, w, shape, order)
+    if order == "CHW":
+        return f"i = c·H·W + h·W + w = {c}·{height}·{width} + {h}·{width} + {w} = {i}"
+    return f"i = h·W·C + w·C + c = {h}·{width}·{channels} + {w}·{channels} + {c} = {i}"
