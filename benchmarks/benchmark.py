@@ -56,7 +56,10 @@ PAGES = {
     "depthwise": ("pages/depthwise.py", {},
                   {"preset": "custom (use the sliders)", "h": 8, "w": 8, "c": 16, "k": 5, "m": 3, "pad": "2"}),
     "pointwise": ("pages/pointwise.py", {}, dict(h=8, w=8, c=8, n=6)),
-    "depthwise separable": ("pages/depthwise_separable.py", {}, None),
+    "depthwise separable": ("pages/depthwise_separable.py", {},
+                            dict(preset="custom", h=64, w=64, c=64, k=7, n=512, groups=64, pad="same")),
+    "flattening": ("pages/flattening.py", {}, dict(c=4, h=5, w=5, units=4096)),
+    "network costs": ("pages/network_costs.py", {}, dict(alpha=0.25, res=128)),
 }
 
 
@@ -87,10 +90,22 @@ def rerun_times(page: str, settings: dict, repeat: int) -> tuple[float, int]:
         raise RuntimeError(f"{page} with {settings}: {at.exception}")
     payload = sum(len(c.proto.spec.encode()) for c in at.get("plotly_chart"))
     times = []
+    # each rerun after a change that needs new work: a new random seed where the page has one,
+    # otherwise alternating between two values of its first slider or select slider
     has_seed = any(s.key == "seed" for s in at.slider)
+    toggle = None
+    if at.slider:
+        first = at.slider[0]
+        toggle = ("slider", first.key, [first.min, first.max])
+    elif at.select_slider:
+        first = at.select_slider[0]
+        toggle = ("select_slider", first.key, list(first.options)[:2])
     for i in range(repeat):
         if has_seed:
             at.slider(key="seed").set_value((i + 1) % 100)
+        elif toggle:
+            kind, key, values = toggle
+            getattr(at, kind)(key=key).set_value(values[i % 2])
         start = time.perf_counter()
         at.run()
         times.append(time.perf_counter() - start)

@@ -72,6 +72,13 @@ def analyse(kernel_bytes, shape):
 
 
 rank, factors, terms = analyse(kernel.tobytes(), kernel.shape)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def chart(builder: str, *args):
+    """A figure of viz.separable, built once per distinct input: these depend on the kernel and the
+    sizes, not on the random input values, so moving the seed does not rebuild them."""
+    return getattr(viz_separable, builder)(*args)
 exact = factors is not None
 col, row = factors if exact else (terms.cols[0], terms.rows[0])
 
@@ -81,7 +88,7 @@ left, right = st.columns([3, 2], gap="large")
 with left:
     shown = [kernel, np.outer(col, row)] if not exact else [kernel, col[:, None], row[None, :]]
     titles = ["kernel", "best rank-1 kernel"] if not exact else [f"kernel {kh}×{kw}", f"column {kh}×1", f"row 1×{kw}"]
-    ui.show_chart(viz_separable.kernels_figure(shown, titles), key="kernels")
+    ui.show_chart(chart("kernels_figure", shown, titles), key="kernels")
     if exact and rank > 0:
         st.markdown("**Rank 1: separable.** The kernel is the outer product of a column and a row:")
         col_tex = r" \\ ".join(viz_style.ascii_number(v) for v in col)
@@ -98,7 +105,7 @@ with left:
             "best rank-1 kernel, so their output differs from the full kernel's."
         )
 with right:
-    ui.show_chart(viz_separable.singular_values_figure(terms.singular_values), key="singular")
+    ui.show_chart(chart("singular_values_figure", terms.singular_values), key="singular")
     st.caption("A kernel is separable exactly when only one singular value is non-zero (rank 1).")
 
 # ---- The two routes, animated
@@ -184,10 +191,10 @@ st.markdown(
     "(Jaderberg et al. 2014) use exactly this to speed up trained networks."
 )
 term_kernels = [np.outer(terms.cols[i], terms.rows[i]) for i in range(r)]
-ui.show_chart(viz_separable.kernels_figure([kernel, *term_kernels, terms.approximation(r)],
+ui.show_chart(chart("kernels_figure", [kernel, *term_kernels, terms.approximation(r)],
                                            ["kernel", *[f"term {i + 1}" for i in range(r)], f"sum of {r}"]),
               key="terms")
-ui.show_chart(viz_separable.error_by_rank_figure(errors, full_cost.multiplications, rank_costs, r), key="errors")
+ui.show_chart(chart("error_by_rank_figure", errors, full_cost.multiplications, rank_costs, r), key="errors")
 
 # ---- A real image
 st.subheader("On a real image")
@@ -241,6 +248,6 @@ if pixels is not None:
 
 # ---- Why it pays off more for larger kernels
 st.subheader("Multiplications per output pixel")
-ui.show_chart(viz_separable.cost_per_pixel_figure(kh, kw), key="per_pixel")
+ui.show_chart(chart("cost_per_pixel_figure", kh, kw), key="per_pixel")
 st.caption("A full k×k kernel multiplies k² times per output pixel; the two passes k + k = 2k times "
            "(slightly more in pass 1, which also runs over the rows the second pass drops).")

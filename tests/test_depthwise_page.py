@@ -70,3 +70,14 @@ def test_volumes_figure_has_a_sheet_per_channel_kernel_and_map():
     assert [len(m.i) // 2 for m in meshes] == [4 * 36, 8 * 9, 8 * 16]  # two triangles per cell
     labels = [t for t in fig.data if t.type == "scatter3d"][0].text
     assert list(labels) == ["input 6×6×4", "8 kernels 3×3×1", "output 4×4×8"]
+
+
+def test_depthwise_figure_passes_plotly_validation():
+    import plotly.graph_objects as go
+
+    x = np.random.default_rng(0).integers(0, 9, size=(3, 6, 6)).astype(float)
+    w = np.ones((6, 3, 3))
+    spec = json.loads(pio.to_json(depthwise_scan_figure(engine.depthwise_trace(x, w, 1, 1, 2)), validate=False))
+    layout = dict(spec["layout"])
+    layout.pop("sliders")
+    go.Figure(data=spec["data"], layout=layout)

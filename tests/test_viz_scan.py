@@ -108,3 +108,14 @@ def test_bytes_per_frame_do_not_grow_with_the_input():
         return len(frames) / trace.steps
     small, large = per_step(6), per_step(16)
     assert large < small * 1.15
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_data_and_layout_pass_plotly_validation(case):
+    """The figures are built unvalidated for speed; plotly.py's own validation must accept them."""
+    import plotly.graph_objects as go
+
+    _, spec = build(**case)
+    layout = dict(spec["layout"])
+    layout.pop("sliders")  # steps are plain dicts checked in the browser
+    go.Figure(data=spec["data"], layout=layout)  # raises on any invalid property

@@ -29,16 +29,17 @@ TITLE_PX_PER_CHAR = 8.2  # a 14 px title, for reserving room above each block
 
 
 class AnimatedFigure(go.Figure):
-    """A go.Figure whose frames and slider steps are kept as plain dicts.
+    """A go.Figure built from plain dicts without plotly.py's validation.
 
     plotly.py validates every frame's layout as a whole Layout, and every slider step, at about
-    a millisecond each; it also rejects attribute paths such as "shapes[0].path", which plotly.js
-    accepts and which let a frame carry only the value that changed. Data and the rest of the
-    layout are validated as usual; frames and steps are checked by the tests and in the browser.
+    a millisecond each, and every heatmap too (a third of a page's rerun); it also rejects
+    attribute paths such as "shapes[0].path", which plotly.js accepts and which let a frame carry
+    only the value that changed. The tests validate data and layout with plotly.py
+    (tests/test_viz_scan.py) and check frames and steps in the browser.
     """
 
     def __init__(self, data, layout, frames, slider):
-        super().__init__(data=data, layout=layout)
+        super().__init__(data=data, layout=layout, _validate=False)
         self._raw_frames = frames
         self._raw_slider = slider
 
