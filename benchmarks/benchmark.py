@@ -91,21 +91,22 @@ def rerun_times(page: str, settings: dict, repeat: int) -> tuple[float, int]:
     payload = sum(len(c.proto.spec.encode()) for c in at.get("plotly_chart"))
     times = []
     # each rerun after a change that needs new work: a new random seed where the page has one,
-    # otherwise alternating between two values of its first slider or select slider
+    # otherwise a value of its first slider not used before (or its select slider's options in turn)
     has_seed = any(s.key == "seed" for s in at.slider)
     toggle = None
     if at.slider:
         first = at.slider[0]
-        toggle = ("slider", first.key, [first.min, first.max])
+        values = list(range(int(first.min), int(first.max) + 1))
+        toggle = ("slider", first.key, [v for v in values if v != first.value] or values)
     elif at.select_slider:
         first = at.select_slider[0]
-        toggle = ("select_slider", first.key, list(first.options)[:2])
+        toggle = ("select_slider", first.key, list(first.options))
     for i in range(repeat):
         if has_seed:
             at.slider(key="seed").set_value((i + 1) % 100)
         elif toggle:
             kind, key, values = toggle
-            getattr(at, kind)(key=key).set_value(values[i % 2])
+            getattr(at, kind)(key=key).set_value(values[i % len(values)])
         start = time.perf_counter()
         at.run()
         times.append(time.perf_counter() - start)

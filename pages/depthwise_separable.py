@@ -87,6 +87,12 @@ st.markdown(
     f"as {height}×{width}×{channels} (height × width × channels)."
 )
 
+@st.cache_resource(max_entries=64, show_spinner=False)
+def chart(builder: str, *args):
+    """A figure of viz.separable_cost, built once per distinct input and reused on later reruns."""
+    return getattr(viz_cost, builder)(*args)
+
+
 # ---- The pipeline on one example
 st.subheader("The two stages, on one example")
 show_c, show_n = min(channels, 4), min(kernels, 4)
@@ -118,7 +124,7 @@ else:
         f"shape, {stages[3].shape[0]}×{stages[3].shape[1]}×{stages[3].shape[2]}, in one step (with other weights, so "
         "other values)."
     )
-    ui.show_chart(viz_cost.pipeline_figure(*stages), key="pipeline")
+    ui.show_chart(chart("pipeline_figure", *stages), key="pipeline")
 
 # ---- The lecture's tables, computed
 st.subheader("The lecture's table, computed")
@@ -200,7 +206,7 @@ else:
                f"stage, and the standard convolution has {kernels} too. BatchNorm is not counted.")
 
 st.markdown("**The ratio against the number of kernels, for common kernel sizes**")
-ui.show_chart(viz_cost.ratio_figure(kernels, size, float(measured)), key="chart_ratio")
+ui.show_chart(chart("ratio_figure", kernels, size, float(measured)), key="chart_ratio")
 st.caption("The more kernels, the closer the ratio gets to 1/k²: about 9 times fewer multiplications for 3×3 "
            "kernels, 25 for 5×5. With 1×1 kernels there is nothing to separate, and the two stages cost more "
            "than one.")
@@ -225,7 +231,7 @@ grouped = [engine.grouped_cost(in_shape, size, kernels, g, stride, padding, bias
 as_depthwise = engine.grouped_cost(in_shape, size, channels, channels, stride, padding)
 chart_col, table_col = st.columns(2, gap="large")
 with chart_col:
-    ui.show_chart(viz_cost.groups_figure(options, grouped, groups, separable), key="chart_groups")
+    ui.show_chart(chart("groups_figure", options, grouped, groups, separable), key="chart_groups")
 with table_col:
     lines = []
     for g, cost in zip(options, grouped):
@@ -285,7 +291,7 @@ st.markdown(
 )
 fig_col, text_col = st.columns([3, 2], gap="large")
 with fig_col:
-    ui.show_chart(viz_cost.equivalent_kernel_figure(d, p, w), key="chart_equivalent")
+    ui.show_chart(chart("equivalent_kernel_figure", d, p, w), key="chart_equivalent")
 with text_col:
     if same_as_layer:
         example = f"This layer itself, with C = {channels}, N = {kernels} and k = {size}"
