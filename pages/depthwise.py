@@ -1,6 +1,5 @@
 """Depthwise convolution: one kernel per input channel, each channel filtered on its own."""
 
-import numpy as np
 import streamlit as st
 
 import engine
@@ -44,8 +43,8 @@ speed = ui.steps_choice("Play speed", "speed", SPEEDS, "normal")
 padding = int(padding_choice) if padding_choice.isdigit() else padding_choice
 if PRESETS[preset] is not None:
     height, width, channels, size = (PRESETS[preset][key] for key in ("h", "w", "c", "k"))
-    st.caption(f"Showing the lecture's example; the sliders for input size, channels and kernel size apply "
-               f"when the example is set to custom.")
+    st.caption("Showing the lecture's example; the sliders for input size, channels and kernel size apply "
+               "when the example is set to custom.")
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

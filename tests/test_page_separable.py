@@ -1,6 +1,5 @@
 """The Spatially separable page through AppTest: the lecture's numbers, every kernel, custom kernels."""
 
-import numpy as np
 import pytest
 
 import engine

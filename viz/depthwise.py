@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from engine import DepthwiseTrace
 
 from . import style
-from .scan import AnimatedFigure, Placed, heatmap, padding_heatmap
+from .scan import Placed, animated_figure, heatmap, input_grids, sampled_cells
 
 
 def _units(channels: int) -> int:
@@ -44,8 +44,6 @@ def depthwise_scan_figure(trace: DepthwiseTrace, frame_ms: int = 700, width_px: 
     kernels, kh, kw = trace.kernels.shape
     m = trace.multiplier
     ho, wo = trace.output.shape[1:]
-    (pt, pb), (pl, pr) = trace.pads
-    h, w = hp - pt - pb, wp - pl - pr
     dh, dw = trace.dilation
     span_h, span_w = (kh - 1) * dh + 1, (kw - 1) * dw + 1
 
@@ -70,15 +68,7 @@ def depthwise_scan_figure(trace: DepthwiseTrace, frame_ms: int = 700, width_px: 
     height = int(np.clip((y_range[0] - y_range[1]) * cell_px + top_px + bottom_px, 260, 900))
     cell_px = min(cell_px, (height - top_px - bottom_px) / (y_range[0] - y_range[1]))
 
-    interior = np.zeros((hp, wp), dtype=bool)
-    interior[pt:pt + h, pl:pl + w] = True
-    data = []
-    in_zmax = max(float(np.abs(trace.padded).max()), 1e-9)
-    for c, at in enumerate(inputs):
-        data.append(heatmap(np.where(interior, trace.padded[c], np.nan), at, f"input channel {c + 1}", cell_px,
-                            in_zmax, f"input channel {c + 1}: %{{z}}"))
-        if not interior.all():
-            data.append(padding_heatmap(interior, at, cell_px))
+    data = input_grids(trace.padded, trace.pads, inputs, cell_px)
     k_zmax = max(float(np.abs(trace.kernels).max()), 1e-9)
     out_zmax = max(float(np.abs(trace.output).max()), 1e-9)
     for j in range(kernels):
@@ -86,13 +76,7 @@ def depthwise_scan_figure(trace: DepthwiseTrace, frame_ms: int = 700, width_px: 
                             f"kernel {j + 1} (channel {j // m + 1}): %{{z}}"))
         data.append(heatmap(trace.output[j], outputs[j], f"map {j + 1}", cell_px, out_zmax,
                             f"output map {j + 1} (from channel {j // m + 1}): %{{z}}"))
-    if dh > 1 or dw > 1:
-        rr, cc = np.meshgrid(np.arange(kh) * dh, np.arange(kw) * dw, indexing="ij")
-        data.append(dict(
-            type="scatter", mode="markers", xaxis="x2", yaxis="y2", hoverinfo="skip", name="sampled cells",
-            x=np.concatenate([at.x + cc.ravel() for at in inputs]), y=np.concatenate([at.y + rr.ravel() for at in inputs]),
-            marker=dict(symbol="circle-open", size=max(6.0, cell_px * 0.95), color=style.SAMPLED, line=dict(width=2.5)),
-        ))
+    data += sampled_cells(inputs, (kh, kw), trace.dilation, cell_px)
 
     annotations = [dict(text="", x=0, y=1, xref="paper", yref="paper", yshift=12, xanchor="left", yanchor="bottom",
                         align="left", showarrow=False, font=dict(size=15, color=style.LABEL))]
@@ -142,37 +126,10 @@ def depthwise_scan_figure(trace: DepthwiseTrace, frame_ms: int = 700, width_px: 
     first = frames[0]["layout"]
     annotations[0]["text"] = first["annotations[0].text"]
     shapes[0]["path"] = first["shapes[0].path"]
-    scrub = {"frame": {"redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
-    play = {"frame": {"duration": int(frame_ms), "redraw": False}, "fromcurrent": True,
-            "transition": {"duration": 0}, "mode": "immediate"}
-    slider = dict(
-        active=0, x=0.2, len=0.8, y=0, yanchor="top", pad=dict(t=10, b=0), ticklen=0, minorticklen=0,
-        font=dict(size=1, color="rgba(0,0,0,0)"),
-        currentvalue=dict(prefix="Step ", font=dict(size=15, color=style.LABEL)),
-        steps=[{"args": [[str(s)], scrub], "method": "animate",
-                "label": f"{s + 1}/{trace.steps} · output ({int(trace.out_row[s]) + 1}, {int(trace.out_col[s]) + 1})"
-                         f" · {int(trace.multiplications_so_far[s]):,} multiplications"}
-               for s in range(trace.steps)],
-    )
-    layout = dict(
-        height=height, margin=dict(l=8, r=8, t=top_px, b=bottom_px),
-        paper_bgcolor=style.BACKGROUND, plot_bgcolor=style.BACKGROUND,
-        font=dict(family=style.FONT, size=14, color=style.LABEL),
-        shapes=shapes, annotations=annotations,
-        xaxis=dict(visible=False, range=x_range, constrain="domain", constraintoward="left", fixedrange=True),
-        yaxis=dict(visible=False, range=y_range, scaleanchor="x", scaleratio=1, constrain="domain",
-                   constraintoward="top", fixedrange=True),
-        **{f"{axis}axis{i}": dict(visible=False, overlaying=axis, range=first[f"{axis}axis{i}.range"], fixedrange=True)
-           for axis, i in (("x", 2), ("y", 2), ("x", 3), ("y", 3))},
-        showlegend=False, hovermode="closest",
-        updatemenus=[dict(
-            type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top", pad=dict(t=46, r=4),
-            showactive=False,
-            buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
-                     dict(label="❚❚ Pause", method="animate", args=[[None], scrub])],
-        )],
-    )
-    return AnimatedFigure(data=data, layout=layout, frames=frames, slider=slider)
+    labels = [f"{s + 1}/{trace.steps} · output ({int(trace.out_row[s]) + 1}, {int(trace.out_col[s]) + 1})"
+              f" · {int(trace.multiplications_so_far[s]):,} multiplications" for s in range(trace.steps)]
+    return animated_figure(data, frames, labels, frame_ms, height=height, top_px=top_px, bottom_px=bottom_px,
+                           shapes=shapes, annotations=annotations, x_range=x_range, y_range=y_range)
 
 
 def _sheets(values: np.ndarray, y0: float, spacing: float, name: str) -> go.Mesh3d:

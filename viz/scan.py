@@ -139,6 +139,72 @@ def padding_heatmap(interior: np.ndarray, at: Placed, cell_px: float) -> dict:
     )
 
 
+def input_grids(padded: np.ndarray, pads, inputs: list[Placed], cell_px: float) -> list[dict]:
+    """Every input channel as a heatmap, its zero padding as grey cells around it."""
+    channels, hp, wp = padded.shape
+    (pt, pb), (pl, pr) = pads
+    interior = np.zeros((hp, wp), dtype=bool)
+    interior[pt:hp - pb, pl:wp - pr] = True
+    zmax = max(float(np.abs(padded).max()), 1e-9)
+    traces = []
+    for c, at in enumerate(inputs):
+        traces.append(heatmap(np.where(interior, padded[c], np.nan), at, f"input channel {c + 1}", cell_px, zmax,
+                              f"input channel {c + 1}: %{{z}}"))
+        if not interior.all():
+            traces.append(padding_heatmap(interior, at, cell_px))
+    return traces
+
+
+def sampled_cells(inputs: list[Placed], kernel_hw, dilation, cell_px: float) -> list[dict]:
+    """With dilation, a ring on each cell the kernel multiplies, drawn at the first position on x2/y2
+    (which the frames shift with the window); nothing without dilation, where the window says it all."""
+    (kh, kw), (dh, dw) = kernel_hw, dilation
+    if dh == 1 and dw == 1:
+        return []
+    rr, cc = np.meshgrid(np.arange(kh) * dh, np.arange(kw) * dw, indexing="ij")
+    return [dict(
+        type="scatter", mode="markers", xaxis="x2", yaxis="y2", hoverinfo="skip", name="sampled cells",
+        x=np.concatenate([at.x + cc.ravel() for at in inputs]), y=np.concatenate([at.y + rr.ravel() for at in inputs]),
+        marker=dict(symbol="circle-open", size=max(6.0, cell_px * 0.95), color=style.SAMPLED, line=dict(width=2.5)),
+    )]
+
+
+def animated_figure(data, frames, labels, frame_ms, *, height, top_px, bottom_px, shapes, annotations, x_range,
+                    y_range) -> "AnimatedFigure":
+    """The figure every scan shares: one canvas of cells, overlay axes x2/y2 (x3/y3, y4) that frames
+    shift, a step slider whose labels carry the running count, and Play / Pause."""
+    first = frames[0]["layout"]
+    scrub = {"frame": {"redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
+    play = {"frame": {"duration": int(frame_ms), "redraw": False}, "fromcurrent": True,
+            "transition": {"duration": 0}, "mode": "immediate"}
+    slider = dict(
+        active=0, x=0.2, len=0.8, y=0, yanchor="top", pad=dict(t=10, b=0), ticklen=0, minorticklen=0,
+        font=dict(size=1, color="rgba(0,0,0,0)"),
+        currentvalue=dict(prefix="Step ", font=dict(size=15, color=style.LABEL)),
+        steps=[{"args": [[frame["name"]], scrub], "label": label, "method": "animate"}
+               for frame, label in zip(frames, labels)],
+    )
+    layout = dict(
+        height=height, margin=dict(l=8, r=8, t=top_px, b=bottom_px),
+        paper_bgcolor=style.BACKGROUND, plot_bgcolor=style.BACKGROUND,
+        font=dict(family=style.FONT, size=14, color=style.LABEL),
+        shapes=shapes, annotations=annotations,
+        xaxis=dict(visible=False, range=x_range, constrain="domain", constraintoward="left", fixedrange=True),
+        yaxis=dict(visible=False, range=y_range, scaleanchor="x", scaleratio=1, constrain="domain",
+                   constraintoward="top", fixedrange=True),
+        **{f"{axis}axis{i}": dict(visible=False, overlaying=axis, range=first[f"{axis}axis{i}.range"], fixedrange=True)
+           for axis, i in (("x", 2), ("y", 2), ("x", 3), ("y", 3), ("y", 4)) if f"{axis}axis{i}.range" in first},
+        showlegend=False, hovermode="closest",
+        updatemenus=[dict(
+            type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top", pad=dict(t=46, r=4),
+            showactive=False,
+            buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
+                     dict(label="❚❚ Pause", method="animate", args=[[None], scrub])],
+        )],
+    )
+    return AnimatedFigure(data=data, layout=layout, frames=frames, slider=slider)
+
+
 def step_label(trace: ScanTrace, s: int) -> str:
     """Where step s is and how many multiplications it has taken so far (the slider shows it)."""
     which = f" · kernel {int(trace.kernel_index[s]) + 1}" if trace.kernels.shape[0] > 1 else ""
@@ -229,15 +295,7 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
     height = int(np.clip((y_range[0] - y_range[1]) * cell_px + top_px + bottom_px, 240, 860))
     cell_px = min(cell_px, (height - top_px - bottom_px) / (y_range[0] - y_range[1]))
 
-    interior = np.zeros((hp, wp), dtype=bool)
-    interior[pt:pt + h, pl:pl + w] = True
-    data = []
-    in_zmax = max(float(np.abs(trace.padded).max()), 1e-9)
-    for c, at in enumerate(inputs):
-        data.append(heatmap(np.where(interior, trace.padded[c], np.nan), at, f"input channel {c + 1}",
-                            cell_px, in_zmax, f"input channel {c + 1}: %{{z}}"))
-        if not interior.all():
-            data.append(padding_heatmap(interior, at, cell_px))
+    data = input_grids(trace.padded, trace.pads, inputs, cell_px)
     k_zmax = max(float(np.abs(trace.kernels).max()), 1e-9)
     for n, row in enumerate(kernels):
         for c, at in enumerate(row):
@@ -246,14 +304,7 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
     out_zmax = max(float(np.abs(trace.output).max()), 1e-9)
     for n, at in enumerate(outputs):
         data.append(heatmap(trace.output[n], at, f"output {n + 1}", cell_px, out_zmax, f"output map {n + 1}: %{{z}}"))
-    if dh > 1 or dw > 1:  # the cells a dilated kernel multiplies, at the first position; moved with x2/y2
-        rr, cc = np.meshgrid(np.arange(kh) * dh, np.arange(kw) * dw, indexing="ij")
-        data.append(dict(
-            type="scatter", mode="markers", xaxis="x2", yaxis="y2", hoverinfo="skip", name="sampled cells",
-            x=np.concatenate([at.x + cc.ravel() for at in inputs]),
-            y=np.concatenate([at.y + rr.ravel() for at in inputs]),
-            marker=dict(symbol="circle-open", size=max(6.0, cell_px * 0.95), color=style.SAMPLED, line=dict(width=2.5)),
-        ))
+    data += sampled_cells(inputs, (kh, kw), trace.dilation, cell_px)
 
     annotations = [dict(text="", x=0, y=1, xref="paper", yref="paper", yshift=12, xanchor="left", yanchor="bottom",
                         align="left", showarrow=False, font=dict(size=15, color=style.LABEL))]
@@ -321,38 +372,6 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
     first = frames[0]["layout"]
     annotations[0]["text"] = first["annotations[0].text"]
 
-    scrub = {"frame": {"redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
-    play = {"frame": {"duration": int(frame_ms), "redraw": False}, "fromcurrent": True,
-            "transition": {"duration": 0}, "mode": "immediate"}
-    slider = dict(
-        active=0, x=0.2, len=0.8, y=0, yanchor="top", pad=dict(t=10, b=0), ticklen=0, minorticklen=0,
-        font=dict(size=1, color="rgba(0,0,0,0)"),
-        currentvalue=dict(prefix="Step ", font=dict(size=15, color=style.LABEL)),
-        steps=[{"args": [[str(s)], scrub], "label": step_label(trace, s), "method": "animate"}
-               for s in range(trace.steps)],
-    )
-    layout = dict(
-        height=height,
-        margin=dict(l=8, r=8, t=top_px, b=bottom_px),
-        paper_bgcolor=style.BACKGROUND,
-        plot_bgcolor=style.BACKGROUND,
-        font=dict(family=style.FONT, size=14, color=style.LABEL),
-        shapes=moving_shapes,
-        annotations=annotations,
-        xaxis=dict(visible=False, range=x_range, constrain="domain", constraintoward="left", fixedrange=True),
-        yaxis=dict(visible=False, range=y_range, scaleanchor="x", scaleratio=1, constrain="domain",
-                   constraintoward="top", fixedrange=True),
-        **{f"{axis}axis{i}": dict(visible=False, overlaying=axis, range=first[f"{axis}axis{i}.range"], fixedrange=True)
-           for axis, i in (("x", 2), ("y", 2), ("x", 3), ("y", 3), ("y", 4)) if f"{axis}axis{i}.range" in first},
-        showlegend=False,
-        hovermode="closest",
-        updatemenus=[dict(
-            type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top", pad=dict(t=46, r=4),
-            showactive=False,
-            buttons=[
-                dict(label="▶ Play", method="animate", args=[None, play]),
-                dict(label="❚❚ Pause", method="animate", args=[[None], scrub]),
-            ],
-        )],
-    )
-    return AnimatedFigure(data=data, layout=layout, frames=frames, slider=slider)
+    return animated_figure(data, frames, [step_label(trace, s) for s in range(trace.steps)], frame_ms,
+                           height=height, top_px=top_px, bottom_px=bottom_px, shapes=moving_shapes,
+                           annotations=annotations, x_range=x_range, y_range=y_range)
