@@ -36,13 +36,15 @@ def header(title: str, intro: str) -> None:
     st.markdown(intro)
 
 
-def int_slider(label: str, key: str, low: int, high: int, default: int, help: str | None = None, where=None) -> int:
+def int_slider(label: str, key: str, low: int, high: int, default: int, help: str | None = None, where=None,
+               disabled: bool = False) -> int:
     """A whole-number slider whose value is in the URL (?key=value), so a link reproduces the view.
 
     Bounds are fixed: a slider whose bounds depend on another control would be a new widget, and
     reset, whenever they change. Impossible combinations are explained by the engine instead.
     """
-    return int((where or st.sidebar).slider(label, low, high, default, step=1, key=key, bind=BIND, help=help))
+    return int((where or st.sidebar).slider(label, low, high, default, step=1, key=key, bind=BIND, help=help,
+                                            disabled=disabled))
 
 
 def choice(label: str, key: str, options, default, help: str | None = None, where=None):

@@ -24,13 +24,14 @@ ui.header(
 bar = st.sidebar
 preset = ui.choice("Example", "preset", PRESETS, next(iter(PRESETS)),
                    help="The lecture's example, or your own sizes from the sliders below.")
+fixed = PRESETS[preset] is not None  # the lecture's example sets the sizes; their sliders wait
 bar.header("Input")
-height = ui.int_slider("Input height", "h", 2, 8, 5)
-width = ui.int_slider("Input width", "w", 2, 8, 5)
-channels = ui.int_slider("Input channels", "c", 1, 16, 3)
+height = ui.int_slider("Input height", "h", 2, 8, 5, disabled=fixed)
+width = ui.int_slider("Input width", "w", 2, 8, 5, disabled=fixed)
+channels = ui.int_slider("Input channels", "c", 1, 16, 3, disabled=fixed)
 pattern = ui.choice("Input values", "input", engine.INPUT_PATTERNS, "random integers")
 bar.header("Kernels")
-size = ui.int_slider("Kernel size", "k", 1, 5, 3)
+size = ui.int_slider("Kernel size", "k", 1, 5, 3, disabled=fixed)
 multiplier = ui.int_slider("Depth multiplier", "m", 1, 3, 1, help="Kernels per input channel (Keras' depth_multiplier).")
 preset_kernel = ui.choice("Kernel", "kernel", engine.KERNEL_PRESETS, "random",
                           help="Random gives every channel its own kernel; a named kernel is used in every channel.")

@@ -81,3 +81,9 @@ def test_depthwise_figure_passes_plotly_validation():
     layout = dict(spec["layout"])
     layout.pop("sliders")
     go.Figure(data=spec["data"], layout=layout)
+
+
+def test_the_lecture_preset_locks_the_size_sliders():
+    at = open_page(PAGE)
+    assert all(at.slider(key=key).disabled for key in ("h", "w", "c", "k"))
+    assert not at.slider(key="m").disabled
