@@ -176,7 +176,7 @@ def volumes_figure(x: np.ndarray, kernels: np.ndarray, output: np.ndarray, multi
     traces, labels, y0 = [], [], 0.0
     for values, title in volumes:
         traces.append(_sheets(values, y0, spacing, title))
-        labels.append((0.0, y0 + values.shape[2] / 2, -values.shape[1] - 1.2, title))  # under the front sheet
+        labels.append((0.0, y0 + values.shape[2] / 2, -values.shape[1] - 2.6, title))  # under the front sheet
         y0 += values.shape[2] + gap
     traces.append(go.Scatter3d(x=[p[0] for p in labels], y=[p[1] for p in labels], z=[p[2] for p in labels],
                                mode="text", text=[p[3] for p in labels], textfont=dict(size=15, color=style.LABEL),

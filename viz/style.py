@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 
-# ColorBrewer RdBu (colour-blind safe), reversed so negatives are blue and positives red,
-# with white at zero (the figures centre it with zmid=0).
+# ColorBrewer RdBu (colour-blind safe), reversed so negatives are blue and positives red, with
+# white at zero (the figures centre it with zmid=0); its two darkest steps are left out so that
+# the dark digits printed on every cell stay readable.
 DIVERGING = [
-    [0.0, "#2166ac"], [0.1, "#4393c3"], [0.2, "#92c5de"], [0.3, "#d1e5f0"], [0.5, "#f7f7f7"],
-    [0.7, "#fddbc7"], [0.8, "#f4a582"], [0.9, "#d6604d"], [1.0, "#b2182b"],
+    [0.0, "#4393c3"], [0.2, "#92c5de"], [0.35, "#d1e5f0"], [0.5, "#f7f7f7"],
+    [0.65, "#fddbc7"], [0.8, "#f4a582"], [1.0, "#d6604d"],
 ]
 PADDING_FILL = "#d0d0d0"
 PADDING_TEXT = "#555555"
