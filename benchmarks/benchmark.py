@@ -71,6 +71,8 @@ def apply(at, settings: dict) -> None:
             except KeyError:
                 continue
             widget.set_value(value)
+            if kind == "selectbox":  # a choice may enable other controls (an example preset)
+                at.run()
             break
 
 
