@@ -1,9 +1,11 @@
 """The engine: results, scan traces, output sizes and operation counts. Pure NumPy.
 
-"Convolution" here is cross-correlation, as in PyTorch and Keras.
+"Convolution" here is cross-correlation, as in PyTorch and Keras. True convolution (signal
+processing, scipy.signal.convolve2d) is `operation="convolution"` or `flip_kernel`: the same scan
+with every kernel turned by 180°, at the same cost.
 """
 
-from .conv import conv2d, conv2d_loop
+from .conv import OPERATIONS, check_operation, conv2d, conv2d_loop, flip_kernel, kernel_as_used
 from .costs import Cost, standard_cost
 from .depthwise import (
     depthwise_conv2d,
@@ -61,7 +63,9 @@ __all__ = [
     "FLATTEN_ORDERS",
     "Layer",
     "MOBILENET_V1_BODY",
+    "OPERATIONS",
     "Cost",
+    "check_operation",
     "DepthwiseTrace",
     "INPUT_PATTERNS",
     "KERNEL_PRESETS",
@@ -78,6 +82,7 @@ __all__ = [
     "depthwise_trace",
     "dense_cost",
     "flat_index",
+    "flip_kernel",
     "flatten",
     "global_average_pool_cost",
     "equivalent_kernel",
@@ -86,6 +91,7 @@ __all__ = [
     "effective_span",
     "format_kernel",
     "input_pattern",
+    "kernel_as_used",
     "kernel_bank",
     "kernel_preset",
     "kernel_rank",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .conv import IM2COL_LIMIT, conv2d, conv2d_loop, pad_input, windows
+from .conv import conv2d, conv2d_loop, im2col_blocks, pad_input
 from .costs import Cost, _count, _in_shape
 from .errors import ConvConfigError
 from .geometry import as_pair, plan
@@ -30,6 +30,11 @@ def _check_depthwise(x, w) -> tuple[np.ndarray, np.ndarray, int]:
     return x, w, w.shape[0] // x.shape[0]
 
 
+# cells of gathered windows per block; 2**19 (2 MB of float32) measured fastest here for 32x112x112 3x3,
+# against 2**17 and 2**22 (the whole matrix), which were 10-20% slower
+DEPTHWISE_BLOCK = 2**19
+
+
 def depthwise_conv2d(x, w, stride=1, padding=0, dilation=1) -> np.ndarray:
     """Each channel filtered by its own kernels.
 
@@ -39,20 +44,16 @@ def depthwise_conv2d(x, w, stride=1, padding=0, dilation=1) -> np.ndarray:
     Returns ndarray of shape (C * m, Ho, Wo).
     """
     x, w, m = _check_depthwise(x, w)
-    view, g = windows(x, w.shape[1:], stride, padding, dilation)  # (C, Ho, Wo, kh, kw)
+    g = plan(x.shape[1:], w.shape[1:], stride, padding, dilation)
     dtype = np.result_type(x.dtype, w.dtype, np.float32)
     (ho, wo), (kh, kw), c = g["out"], w.shape[1:], x.shape[0]
-    weights = w.astype(dtype, copy=False)
-    if c * kh * kw * ho * wo <= IM2COL_LIMIT:
-        # per channel, its windows as a (kh*kw x Ho*Wo) matrix; its m kernels as (m x kh*kw): one batched product
-        cols = view.transpose(0, 3, 4, 1, 2).reshape(c, kh * kw, ho * wo).astype(dtype, copy=False)
-        return np.matmul(weights.reshape(c, m, kh * kw), cols).reshape(c * m, ho, wo)
-    source = np.arange(w.shape[0]) // m
-    out = np.zeros((w.shape[0], ho, wo), dtype=dtype)
-    for i in range(kh):
-        for j in range(kw):
-            out += weights[:, i, j, None, None] * view[source, :, :, i, j]
-    return out
+    weights = w.reshape(c, m, kh * kw).astype(dtype, copy=False)
+    out = np.empty((c, m, ho * wo), dtype=dtype)
+    # per channel, its windows as a (kh*kw x Ho*Wo) matrix; its m kernels as (m x kh*kw): a batched
+    # product over a few channels at a time, so the gathered windows stay in the processor's cache
+    for channels, positions, cols in im2col_blocks(x, g, dtype, DEPTHWISE_BLOCK, all_channels=False):
+        np.matmul(weights[channels], cols, out=out[channels, :, positions])
+    return out.reshape(c * m, ho, wo)
 
 
 def depthwise_conv2d_loop(x, w, stride=1, padding=0, dilation=1, counter=None) -> np.ndarray:

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .conv import conv2d
+from .conv import check_operation, conv2d
 from .costs import Cost
 from .errors import ConvConfigError
 from .geometry import as_pair, axis_output_size, axis_padding, resolve_padding
@@ -104,12 +104,16 @@ def low_rank(k) -> LowRank:
     return LowRank(s, (u * root).T, vt * root[:, None])
 
 
-def two_pass_conv2d(x, col, row, stride=1, padding=0):
+def two_pass_conv2d(x, col, row, stride=1, padding=0, *, operation="correlation"):
     """Correlate every channel of x (C, H, W) with the column, then with the row.
 
     Pass 1 slides the kh x 1 column down (row stride and row padding only); pass 2 slides the
     1 x kw row across the result (column stride and column padding only). Returns
     (intermediate (C, Ho, W), output (C, Ho, Wo)). Equal to correlating with outer(col, row).
+
+    operation="convolution" convolves instead: turning outer(col, row) by 180° reverses the column
+    and the row, outer(col[::-1], row[::-1]), so each pass uses its factor reversed and the result
+    equals conv2d(..., operation="convolution") with outer(col, row). Costs are unchanged.
     """
     x = np.asarray(x)
     if x.ndim != 3:
@@ -117,6 +121,8 @@ def two_pass_conv2d(x, col, row, stride=1, padding=0):
     dtype = x.dtype if x.dtype.kind == "f" else np.float64  # float32 images stay float32
     x = x.astype(dtype, copy=False)
     col, row = np.asarray(col, dtype=dtype).ravel(), np.asarray(row, dtype=dtype).ravel()
+    if check_operation(operation) == "convolution":
+        col, row = col[::-1], row[::-1]
     sh, sw = as_pair(stride, "stride")
     ph, pw = resolve_padding(padding)
     channels = x.shape[0]
