@@ -5,6 +5,8 @@
 
 import streamlit as st
 
+import ui
+
 st.set_page_config(page_title="Separable convolutions, step by step", page_icon=":material/grid_on:", layout="wide")
 
 pages = [
@@ -19,4 +21,6 @@ pages = [
     st.Page("pages/flattening.py", title="Flattening", icon=":material/view_stream:", url_path="flattening"),
     st.Page("pages/network_costs.py", title="Network costs", icon=":material/bar_chart:", url_path="network_costs"),
 ]
-st.navigation(pages).run()
+page = st.navigation(pages)
+ui.classroom_controls(page)  # presenter mode, predict-then-reveal, the link to this view
+page.run()

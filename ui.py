@@ -5,9 +5,16 @@ Kept apart from engine/ and viz/, which know nothing of Streamlit.
 
 from __future__ import annotations
 
+import hashlib
+import numbers
+import inspect
+from pathlib import Path
+
 import streamlit as st
 
+import viz
 from engine import ConvConfigError
+from viz import export, presentation
 
 BIND = "query-params"
 
@@ -33,7 +40,72 @@ def require_navigation() -> None:
 def header(title: str, intro: str) -> None:
     require_navigation()
     st.title(title)
-    st.markdown(intro)
+    if presenter():  # the lecturer says it; the animation gets the room
+        with st.expander("About this page"):
+            st.markdown(intro)
+    else:
+        st.markdown(intro)
+
+
+def link_value(key: str) -> list[str] | None:
+    """The values a link gives a control, when this run is the control's first (so the link sets it)."""
+    if key in st.session_state:
+        return None
+    return st.query_params.get_all(key) or None
+
+
+def _same(raw: str, value) -> bool:
+    """Whether a URL text is the value a control took from it (5 and "5", True and "true")."""
+    if isinstance(value, bool):
+        return raw.strip().lower() == str(value).lower()
+    if isinstance(value, (int, float)):
+        try:
+            return float(raw) == float(value)
+        except ValueError:
+            return False
+    return raw == str(value)
+
+
+def _shown(raw: list[str]) -> str:
+    """A URL value quoted safely for a message: short, no markdown, no HTML."""
+    text = " and ".join(raw)
+    text = text if len(text) <= 40 else text[:40] + "…"
+    return "`" + text.replace("`", "'") + "`"
+
+
+def link_notice(label: str, key: str, raw: list[str], expected: str, used) -> str:
+    """The message for a link's value that a control could not take: what it needs, what is shown."""
+    if isinstance(used, (int, float)) and not isinstance(used, bool):
+        used = viz.number(used)
+    repeated = " (given more than once)" if len(raw) > 1 else ""
+    return (f"**The link's value for “{label}” was not used.** `{key}=` {_shown(raw)}{repeated} is not "
+            f"{expected}; showing **{used}** instead. Change it with the control, or fix the link.")
+
+
+def checked(label: str, key: str, expected: str, make, default=None):
+    """Create a URL-bound control with `make()`, and notice a link value it could not take.
+
+    A value the control took only in part (2.5 for a whole number becomes 2) is replaced by the
+    default on a rerun straight after: a link's value wins over st.session_state on the first run."""
+    pending = st.session_state.pop(f"_link_notice_{key}", None)
+    if pending is not None:
+        st.session_state[key] = default
+        st.warning(pending, icon=":material/link_off:")
+    raw = link_value(key)
+    value = make()
+    if raw is not None and (len(raw) > 1 or not _same(raw[0], value)):
+        message = link_notice(label, key, raw, expected, default if default is not None else value)
+        if default is not None and value != default:
+            st.session_state[f"_link_notice_{key}"] = message
+            st.rerun()
+        st.warning(message, icon=":material/link_off:")
+    return value
+
+
+def _seed(key: str, **initial) -> dict:
+    """The initial value for a control, unless st.session_state already holds its value (Streamlit
+    warns when a control gets both)."""
+    return {} if key in st.session_state else initial
 
 
 def int_slider(label: str, key: str, low: int, high: int, default: int, help: str | None = None, where=None,
@@ -43,21 +115,77 @@ def int_slider(label: str, key: str, low: int, high: int, default: int, help: st
     Bounds are fixed: a slider whose bounds depend on another control would be a new widget, and
     reset, whenever they change. Impossible combinations are explained by the engine instead.
     """
-    return int((where or st.sidebar).slider(label, low, high, default, step=1, key=key, bind=BIND, help=help,
-                                            disabled=disabled))
+    return int(checked(label, key, f"a whole number from {low} to {high}",
+                       lambda: (where or st.sidebar).slider(label, low, high, step=1, key=key, bind=BIND, help=help,
+                                                            disabled=disabled, **_seed(key, value=default)),
+                       default))
 
 
 def choice(label: str, key: str, options, default, help: str | None = None, where=None):
     """A select box bound to the URL."""
     options = list(options)
-    return (where or st.sidebar).selectbox(label, options, index=options.index(default), key=key, bind=BIND,
-                                           help=help)
+    return checked(label, key, "one of the choices in the list",
+                   lambda: (where or st.sidebar).selectbox(label, options, key=key, bind=BIND, help=help,
+                                                           **_seed(key, index=options.index(default))), default)
 
 
 def steps_choice(label: str, key: str, options, default, help: str | None = None, where=None):
     """A select slider (a few named steps) bound to the URL."""
-    return (where or st.sidebar).select_slider(label, options=list(options), value=default, key=key, bind=BIND,
-                                               help=help)
+    options = list(options)
+    names = ", ".join(str(o) for o in options)
+    return checked(label, key, f"one of {names}",
+                   lambda: (where or st.sidebar).select_slider(label, options=options, key=key, bind=BIND, help=help,
+                                                               **_seed(key, value=default)), default)
+
+
+def checkbox(label: str, key: str, default: bool, help: str | None = None, where=None) -> bool:
+    """A checkbox bound to the URL (?key=true or false)."""
+    return bool(checked(label, key, "true or false",
+                        lambda: (where or st.sidebar).checkbox(label, key=key, bind=BIND, help=help,
+                                                               **_seed(key, value=default)),
+                        default))
+
+
+def toggle(label: str, key: str, default: bool = False, help: str | None = None, where=None) -> bool:
+    """A switch bound to the URL (?key=true or false)."""
+    return bool(checked(label, key, "true or false",
+                        lambda: (where or st.sidebar).toggle(label, key=key, bind=BIND, help=help, **_seed(key, value=default)),
+                        default))
+
+
+def whole_number(label: str, key: str, low: int, high: int, default: int, help: str | None = None, where=None) -> int:
+    """A number box for a whole number bound to the URL."""
+    return int(checked(label, key, f"a whole number from {low} to {high}",
+                       lambda: (where or st).number_input(label, min_value=low, max_value=high, step=1, key=key,
+                                                          bind=BIND, help=help, **_seed(key, value=default)),
+                       default))
+
+
+def parsed_text(label: str, key: str, default: str, parse, help: str | None = None, where=None, max_chars=400):
+    """A text box bound to the URL whose text must parse (a custom kernel): a link with text that
+    does not parse gets a notice and the default, as a tampered link should. Typed text that does
+    not parse is the page's to explain. Returns the text.
+
+    A link's value wins over st.session_state on the control's first run, so the default is put
+    in on a rerun straight after it."""
+    pending = st.session_state.pop(f"_link_notice_{key}", None)
+    if pending is not None:
+        st.session_state[key] = default
+        st.warning(pending, icon=":material/link_off:")
+    raw = link_value(key)
+    kwargs = {} if key in st.session_state else {"value": default}
+    text = (where or st.sidebar).text_input(label, key=key, bind=BIND, max_chars=max_chars, help=help, **kwargs)
+    if raw is not None:
+        try:
+            if len(raw) > 1:
+                raise ConvConfigError("it is given more than once.")
+            parse(raw[0])
+        except ConvConfigError as error:
+            st.session_state[f"_link_notice_{key}"] = (
+                f"**The link's value for “{label}” was not used.** {_shown(raw)}: {str(error).rstrip('.')}. "
+                f"Showing the default, `{default}`, instead.")
+            st.rerun()
+    return text
 
 
 def explain(error: ConvConfigError) -> None:
@@ -66,5 +194,235 @@ def explain(error: ConvConfigError) -> None:
 
 
 def show_chart(figure, key: str) -> None:
-    st.plotly_chart(figure, width="stretch", theme=None, key=key,
+    """Draw a figure. An animation opens at the step the link names, is enlarged in presenter mode,
+    and has its current step written out in words under it."""
+    animated = presentation.is_animated(figure)
+    step = start_step(figure, key) if animated else 0
+    if step:
+        figure = presentation.start_at(figure, step)
+    shown = presentation.enlarge(figure, PRESENTER_SCALE) if presenter() else figure
+    st.plotly_chart(shown, width="stretch", theme=None, key=key,
                     config={"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]})
+    if animated:
+        step_text(figure, key, step)
+        export_button(figure, key)  # at the size a screen shows it, not the projector's
+
+
+# ---------------------------------------------------------------- the classroom: steps, presenter mode, links
+
+PRESENTER_SCALE = 1.35  # charts in presenter mode; the page's text grows by PRESENTER_CSS's root size
+TRANSCRIPT_STEPS = 60  # steps written out in the "every step as text" list; the rest are downloadable
+ASSETS = Path(__file__).resolve().parent / "assets"
+
+
+def presenter() -> bool:
+    return bool(st.session_state.get("present", False))
+
+
+def step_parameter(key: str) -> str:
+    """The URL parameter holding an animation's step: "step" for a page's main scan."""
+    return "step" if key == "scan" else f"step_{key}"
+
+
+def start_step(figure, key: str) -> int:
+    """The step (0-based) a link asks this animation to open at; a bad value gets a notice.
+
+    The link's step applies once, to the view the link opened: the parameter is then dropped, so a
+    changed configuration starts at its first step. "Copy link to this view" writes the step the
+    animation shows at that moment."""
+    name = step_parameter(key)
+    raw = st.query_params.get_all(name)
+    if not raw:
+        return 0
+    del st.query_params[name]
+    steps = presentation.step_count(figure)
+    value = raw[0].strip()
+    if len(raw) == 1 and value.isdigit() and 1 <= int(value) <= steps:
+        return int(value) - 1
+    st.warning(f"**The link's animation step was not used.** `{name}=` {_shown(raw)} is not a step of this "
+               f"animation, which has steps 1 to {steps}; it starts at step 1.", icon=":material/link_off:")
+    return 0
+
+
+def step_text(figure, key: str, step: int) -> None:
+    """The current step in words under the animation (kept current by the page script as the
+    animation moves, and announced to screen readers), and every step as text for reading later."""
+    texts = presentation.step_texts(figure)
+    st.container(key=f"steptext_{key}").caption(texts[step] if texts else "")
+    with st.expander(f"Every step as text ({len(texts):,} steps)"):
+        shown = texts[:TRANSCRIPT_STEPS]
+        st.text("\n".join(shown))
+        if len(texts) > len(shown):
+            st.caption(f"… and {len(texts) - len(shown):,} more steps, all in the file below.")
+            st.download_button("Download every step as text", data=lambda: "\n".join(texts).encode(),
+                               file_name=f"{key}-steps.txt", mime="text/plain", on_click="ignore",
+                               key=f"transcript_{key}", icon=":material/description:")
+
+
+@st.cache_resource(show_spinner=False)
+def _asset(name: str) -> str:
+    return (ASSETS / name).read_text(encoding="utf-8")
+
+
+def classroom_controls(page=None) -> None:
+    """The switches every page shares (in the sidebar, under the page list), the link button, and
+    the page script: keyboard stepping and the step in words. Called by app.py before the page runs."""
+    if page is not None:
+        st.session_state["_page_title"] = page.title
+    bar = st.sidebar
+    toggle("Presenter mode", "present", help="Larger text, numbers and charts for a projector. "
+                                             "Step the animation with ← and → (Home and End for the ends).")
+    toggle("Predict, then reveal", "predict", help="Answer a question about the current configuration "
+                                                   "before the page shows the answer and the animation.")
+    bar.html(_asset("classroom.html"), unsafe_allow_javascript=True)
+    if presenter():
+        st.html(f"<style>{_asset('presenter.css')}</style>")
+
+
+# ---- "Predict, then reveal": a question before the answer (app.py's toggle, key "predict")
+
+PREDICT = "predict"
+
+
+def predict_mode() -> bool:
+    """Whether app.py's "Predict, then reveal" toggle is on."""
+    return bool(st.session_state.get(PREDICT, False))
+
+
+def _plain(value):
+    """A number as a plain int or float (NumPy scalars included), for comparing and hashing."""
+    return int(value) if isinstance(value, numbers.Integral) else float(value)
+
+
+def answer_text(value, unit: str = "") -> str:
+    """A number as the feedback writes it: thousands separators, at most two decimals."""
+    value = _plain(value)
+    if isinstance(value, int):
+        text = f"{value:,}"
+    else:
+        text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return text + unit
+
+
+def _lower(label: str) -> str:
+    return label[:1].lower() + label[1:]
+
+
+def _listed(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _answers_text(labels, values, unit: str) -> str:
+    if len(values) == 1:
+        return answer_text(values[0], unit)
+    return _listed([f"{_lower(label)} {answer_text(v, unit)}" for label, v in zip(labels, values)])
+
+
+def _record(state_key: str, widget_keys: list[str], reveal: bool) -> None:
+    """A submit button's callback: keep what was answered (None for "Just show me")."""
+    if reveal:
+        st.session_state[state_key] = {"said": None}
+        return
+    said = [st.session_state.get(k) for k in widget_keys]
+    st.session_state[state_key] = {"missing": True} if any(v is None for v in said) else {"said": said}
+
+
+def predict(question: str, fields: list[tuple[str, float]], explanation: str, key: str, tolerance: float = 0,
+            unit: str = "") -> bool:
+    """Ask for a prediction before the page reveals its answer; True once the page may go on.
+
+    Mode off: returns True and draws nothing. Mode on: a bordered box with the question and one number
+    field per (label, expected value). Until the student answers ("Check my answer") or gives up ("Just
+    show me") it returns False and the page stops. Then it shows the feedback and the explanation
+    (markdown, the page's formula with the numbers filled in) and returns True. What was answered is
+    kept per question and expected values, so a new configuration asks anew.
+    """
+    if not predict_mode():
+        return True
+    labels = [label for label, _ in fields]
+    expected = [_plain(value) for _, value in fields]
+    digest = hashlib.sha1(repr((question, labels, expected)).encode()).hexdigest()[:12]
+    state_key = f"predict-{key}-{digest}"
+    state = st.session_state.get(state_key, {})
+    with st.container(border=True):
+        st.markdown(f"**:material/psychology_alt: Predict, then reveal.** {question}")
+        if "said" not in state:
+            widget_keys = [f"{state_key}-{i}" for i in range(len(fields))]
+            with st.form(f"{state_key}-form", border=False):
+                with st.container(horizontal=True):
+                    for label, value, widget_key in zip(labels, expected, widget_keys):
+                        whole = isinstance(value, int)
+                        st.number_input(label, min_value=0 if whole else 0.0, value=None, step=1 if whole else 0.5,
+                                        format="%d" if whole else "%.2f", placeholder="answer", key=widget_key,
+                                        width=240)
+                with st.container(horizontal=True):
+                    st.form_submit_button("Check my answer", type="primary", on_click=_record,
+                                          args=(state_key, widget_keys, False), key=f"{state_key}-check")
+                    st.form_submit_button("Just show me", type="secondary", on_click=_record,
+                                          args=(state_key, widget_keys, True), key=f"{state_key}-show")
+            if state.get("missing"):
+                st.warning("Type a number in every field, or press *Just show me*.", icon=":material/edit:")
+            st.caption("The chart and the numbers appear once you answer. Turn *Predict, then reveal* off in the "
+                       "sidebar to see everything at once.")
+            return False
+        said = state["said"]
+        answer = _answers_text(labels, expected, unit)
+        if said is None:
+            st.info(f"The answer: **{answer}**.", icon=":material/visibility:")
+        else:
+            right = [abs(_plain(s) - e) <= tolerance for s, e in zip(said, expected)]
+            if all(right):
+                close = "" if all(_plain(s) == e for s, e in zip(said, expected)) else \
+                    f" You said {_answers_text(labels, said, unit)}; within ±{answer_text(tolerance)} counts as right."
+                st.success(f"Right: **{answer}**.{close}", icon=":material/check_circle:")
+            else:
+                partly = "" if not any(right) else \
+                    f" (the {_listed([_lower(label) for label, r in zip(labels, right) if r])} " \
+                    f"{'was' if sum(right) == 1 else 'were'} right)"
+                st.warning(f"Not quite: you said {_answers_text(labels, said, unit)}; the answer is **{answer}**"
+                           f"{partly}.", icon=":material/lightbulb:")
+        st.markdown(explanation)
+    return True
+
+
+# ---------------------------------------------------------------- offline export of an animation
+
+
+def page_name() -> str:
+    """The current page's title, as app.py's navigation names it ("Animation" without one)."""
+    return st.session_state.get("_page_title", "")
+
+
+def export_button(figure, key: str) -> None:
+    """A button that downloads the animation as one HTML file which plays offline (plotly.js inside).
+
+    The file (about 5 MB, mostly plotly.js) is built only when the button is clicked: Streamlit
+    runs the callable then, on a thread of its own, and on_click="ignore" spares the page a rerun.
+    Nothing mutates a figure once drawn, so reading it from that thread is safe.
+    """
+    page = page_name()
+    title = f"{page} animation" if page else "Animation"
+    st.download_button("Download this animation (HTML, plays offline)",
+                       data=lambda: export.standalone_html(figure, title),
+                       file_name=f"{(page or 'app').lower().replace(' ', '-')}-{key}-animation.html", mime="text/html", on_click="ignore",
+                       key=f"export-{key}", icon=":material/download:",
+                       help="One HTML file with plotly.js inside: it opens from disk and plays with no network. "
+                            "For a picture of the current step, use the chart's camera button.")
+
+
+def show_code(caption: str, code, title: str = "Show the code: NumPy, PyTorch, Keras", names=None,
+              source=None) -> None:
+    """The current configuration as code to copy: one tab per (name, text) of `code.items()` (named
+    `names` if given), and optionally the app's own function, `source` = (tab name, note, function)."""
+    entries = code.items()
+    with st.expander(title, icon=":material/code:"):
+        st.caption(caption + " Neither framework is needed to run this app.")
+        tab_names = list(names or [name for name, _ in entries]) + ([source[0]] if source else [])
+        tabs = st.tabs(tab_names)
+        for tab, (_, text) in zip(tabs, entries):
+            tab.code(text, language="python")
+        if source:
+            with tabs[-1]:
+                st.markdown(source[1])
+                st.code(inspect.getsource(source[2]), language="python")

@@ -5,7 +5,7 @@ import streamlit as st
 import engine
 import ui
 import viz
-from engine import ConvConfigError
+from engine import ConvConfigError, snippets
 from viz import depthwise as viz_depthwise
 
 SPEEDS = {"slow": 1400, "normal": 800, "fast": 350}
@@ -73,6 +73,24 @@ except ConvConfigError as error:
 scan, volumes = figures(config, SPEEDS[speed])
 n_maps, out_h, out_w = cost.out_shape
 
+kernels_text = (f"one {size}×{size} kernel per channel" if multiplier == 1 else
+                f"{multiplier} kernels of {size}×{size} per channel (depth multiplier {multiplier})")
+pad_text = f'padding "{padding}"' if isinstance(padding, str) else f"padding {padding}"
+channels_text = f"{channels} channel{'s' if channels > 1 else ''}"
+if not ui.predict(
+    f"A {height}×{width} input with {channels_text}, {kernels_text}, stride {stride}, {pad_text}, dilation "
+    f"{dilation}: how many multiplications does the depthwise stage take?",
+    [("Multiplications", cost.multiplications)],
+    f"Each kernel moves {out_h} × {out_w} = {out_h * out_w} times (its output map is {out_h}×{out_w}) and "
+    f"multiplies {size} × {size} × 1 = {size * size} numbers each time: "
+    f"{viz.count(out_h * out_w * size * size)} multiplications. There are {channels_text} × {multiplier} "
+    f"kernel{'s' if multiplier > 1 else ''} per channel = {n_maps} kernel{'s' if n_maps > 1 else ''}: "
+    f"k × k × 1 × Hₒ × Wₒ × kernels = {size} × {size} × 1 × {out_h} × {out_w} × {n_maps} = "
+    f"**{viz.count(cost.multiplications)}**.",
+    key="depthwise",
+):
+    st.stop()
+
 st.subheader(f"Step 1: every channel filtered by its own kernel ({n_maps} maps of {out_h}×{out_w})")
 ui.show_chart(scan, key="scan")
 per_kernel = out_h * out_w * size * size
@@ -95,3 +113,10 @@ st.subheader(f"Step 2: stack the {n_maps} maps into the output volume {out_h}×{
 st.markdown("Drag to turn the volumes. Each sheet is one channel: the input's channels, the thin kernels "
             "(depth 1, one per channel), and the output maps stacked in the same order.")
 ui.show_chart(volumes, key="volumes")
+
+# ---- Show the code: this configuration in NumPy, PyTorch and Keras
+ui.show_code(
+    "This configuration as code to copy (the button at a block's top right). The NumPy code computes the maps "
+    "above; the PyTorch and Keras code defines the same layer (in PyTorch, a convolution with groups=C), with the "
+    "same parameter count.",
+    snippets.depthwise(x, w, stride, padding, dilation))

@@ -8,7 +8,7 @@ import streamlit as st
 import engine
 import ui
 import viz
-from engine import ConvConfigError
+from engine import ConvConfigError, snippets
 from viz import separable_cost as viz_cost
 
 PRESETS = {
@@ -61,8 +61,8 @@ padding_choice = ui.choice("Padding", "pad", PADDINGS, "0",
                            help="Zeros added on each side, or same (output as large as the input at stride 1).")
 groups_wanted = ui.int_slider("Groups g", "groups", 1, 64, 1,
                               help="For the grouped convolution below; it must divide both C and N.")
-bias = bar.checkbox("Count biases", value=False, key="bias", bind=ui.BIND,
-                    help="One bias per output channel (N), in both layers.")
+bias = ui.checkbox("Count biases", "bias", False,
+                   help="One bias per output channel (N), in both layers.")
 padding = int(padding_choice) if padding_choice.isdigit() else padding_choice
 if PRESETS[preset] is not None:
     height, width, channels, size, kernels = (PRESETS[preset][key] for key in ("h", "w", "c", "k", "n"))
@@ -86,6 +86,27 @@ st.markdown(
     f"**{kernels}×{out_h}×{out_w}** directly (stride {stride}, {pad_text}). The lecture writes the same input "
     f"as {height}×{width}×{channels} (height × width × channels)."
 )
+
+if not ui.predict(
+    f"Input {height}×{width}×{channels} (height × width × channels), N = {kernels} kernels of {size}×{size}, stride "
+    f"{stride}, {pad_text}: how many multiplications does the depthwise separable layer take, depthwise stage "
+    "plus pointwise stage?",
+    [("Multiplications", separable.multiplications)],
+    "The lecture's table with this layer's numbers (each output map is "
+    f"{out_h}×{out_w}):\n\n"
+    "| | depthwise convolution | pointwise convolution |\n| --- | --- | --- |\n"
+    f"| kernel size | {times(size, size, 1)} | {times(1, 1, channels)} |\n"
+    f"| times moved | {times(out_h, out_w)} | {times(out_h, out_w)} |\n"
+    f"| number of kernels | {channels} | {kernels} |\n"
+    f"| multiplications | {times(size, size, 1, out_h, out_w, channels)} = **{viz.count(depthwise.multiplications)}** "
+    f"| {times(1, 1, channels, out_h, out_w, kernels)} = **{viz.count(pointwise.multiplications)}** |\n\n"
+    f"Depthwise separable: {viz.count(depthwise.multiplications)} + {viz.count(pointwise.multiplications)} = "
+    f"**{viz.count(separable.multiplications)}**, against "
+    f"{times(size, size, channels, out_h, out_w, kernels)} = {viz.count(standard.multiplications)} for a standard "
+    "convolution with the same output.",
+    key="depthwise_separable",
+):
+    st.stop()
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def chart(builder: str, *args):
@@ -333,3 +354,10 @@ with st.expander("Show the math: the three counts"):
     st.markdown("The engine computes each count from the output size it works out for the layer "
                 "(`engine.standard_cost`, `engine.depthwise_cost`, `engine.pointwise_cost`, "
                 "`engine.grouped_cost`), never from this formula.")
+
+# ---- Show the code: this layer in NumPy, PyTorch and Keras
+ui.show_code(
+    "This layer as code to copy (the button at a block's top right). The NumPy code computes a depthwise then a "
+    "pointwise stage on random values; the PyTorch and Keras code defines the layer, with the separable parameter "
+    f"count above, and the grouped convolution with groups = {groups}.",
+    snippets.depthwise_separable(in_shape, size, kernels, stride, padding, bias, groups))

@@ -6,7 +6,7 @@ import streamlit as st
 import engine
 import ui
 import viz
-from engine import ConvConfigError
+from engine import ConvConfigError, snippets
 from viz import flatten as viz_flatten
 
 ORDERS = {"CHW (PyTorch nn.Flatten)": "CHW", "HWC (Keras Flatten)": "HWC"}
@@ -43,8 +43,7 @@ if pattern.startswith("counting"):
 else:
     x = engine.input_pattern(pattern, channels, height, width, seed)
 
-entry = st.number_input(f"Follow one vector entry (0 to {size - 1})", min_value=0, max_value=max(size - 1, 0),
-                        value=min(3, size - 1), step=1, key="entry", bind=ui.BIND)
+entry = ui.whole_number(f"Follow one vector entry (0 to {size - 1})", "entry", 0, max(size - 1, 0), min(3, size - 1))
 entry = int(min(max(entry, 0), size - 1))
 
 
@@ -53,6 +52,29 @@ def figure(values_bytes, shape, order, entry, frame_ms):
     values = np.frombuffer(values_bytes).reshape(shape)
     return viz_flatten.flatten_figure(values, order, selected=entry, frame_ms=frame_ms)
 
+
+source = engine.source_of(entry, x.shape, order)
+if order == "CHW":
+    undo = (f"channel c = ⌊i / (H·W)⌋ = ⌊{entry} / {height * width}⌋ = {source[0]}; what is left, "
+            f"{entry} − {source[0]}·{height * width} = {entry - source[0] * height * width}, is h·W + w: "
+            f"row h = ⌊{entry - source[0] * height * width} / {width}⌋ = {source[1]}, column w = "
+            f"{entry - source[0] * height * width} − {source[1]}·{width} = {source[2]}")
+else:
+    undo = (f"channel c = i mod C = {entry} mod {channels} = {source[0]}; the pixel is ⌊i / C⌋ = "
+            f"{entry // channels} = h·W + w: row h = ⌊{entry // channels} / {width}⌋ = {source[1]}, "
+            f"column w = {entry // channels} mod {width} = {source[2]}")
+fastest = ("the width runs fastest, then the height, then the channel" if order == "CHW" else
+           "the channels run fastest, then the width, then the height")
+mapping = viz_flatten.mapping_text(*source, x.shape, order).replace("·", r"\cdot ")
+if not ui.predict(
+    f"This {channels}×{height}×{width} volume (channels × height × width) is flattened in {order} order. Entry "
+    f"**{entry}** of the vector: which channel, row and column of the volume did it come from (counting from 0)?",
+    [("Channel", source[0]), ("Row", source[1]), ("Column", source[2])],
+    f"In {order} order {fastest}, so cell (c, h, w) lands at\n\n$$\n{mapping}\n$$\n\n"
+    f"Going back from i = {entry}: {undo}.",
+    key="flattening",
+):
+    st.stop()
 
 ui.show_chart(figure(x.tobytes(), x.shape, order, entry, SPEEDS[speed]), key="flatten")
 c, h, w = engine.source_of(entry, x.shape, order)
@@ -122,3 +144,10 @@ st.markdown(
     f"{viz.count(engine.dense_cost(size, units_small, bias=False).multiplications)} = "
     f"{viz.count(conv_cost.multiplications)} multiplications."
 )
+
+# ---- Show the code: this flatten and dense layer in NumPy, PyTorch and Keras
+ui.show_code(
+    f"As code to copy (the button at a block's top right). The NumPy code flattens the volume above in {order} "
+    f"order and applies a dense layer of {units} unit{'s' if units > 1 else ''}; the PyTorch and Keras code "
+    "defines the flatten and the dense layer counted above.",
+    snippets.flattening(x, order, units, (fc_c, fc_h, fc_w, fc_units)))

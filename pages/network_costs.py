@@ -1,14 +1,12 @@
 """Network costs: MobileNet v1 counted layer by layer, and with standard convolutions instead."""
 
-import inspect
-
 import pandas as pd
 import streamlit as st
 
 import engine
 import ui
 import viz
-from engine import ConvConfigError
+from engine import ConvConfigError, snippets
 from viz import network as viz_network
 
 # What Howard et al. (2017) print, quoted only to be compared with what the engine counts.
@@ -40,11 +38,11 @@ alpha = ui.steps_choice("Width multiplier α", "alpha", (0.25, 0.5, 0.75, 1.0), 
 resolution = ui.steps_choice("Input resolution (pixels per side)", "res", (128, 160, 192, 224), 224,
                              help="The input image is resolution × resolution × 3 (the paper's Table 7).")
 bar.header("Counting")
-bias = bar.checkbox("count a bias in every convolution", value=False, key="bias", bind=ui.BIND,
-                    help="Off, as in the paper: each convolution is followed by BatchNorm, whose shift does "
+bias = ui.checkbox("count a bias in every convolution", "bias", False,
+                   help="Off, as in the paper: each convolution is followed by BatchNorm, whose shift does "
                          "a bias's job.")
-fc_bias = bar.checkbox("count the fully connected layer's biases", value=True, key="fcbias", bind=ui.BIND,
-                       help="One bias per class. The paper's Table 2 leaves them out of its parameter "
+fc_bias = ui.checkbox("count the fully connected layer's biases", "fcbias", True,
+                      help="One bias per class. The paper's Table 2 leaves them out of its parameter "
                             "shares; its 4.2 million includes them.")
 
 
@@ -75,6 +73,24 @@ millions = viz_network.millions
 described = f"α = {alpha:g}, {resolution}×{resolution} input"
 classes = layers[-1].cost.out_shape[0]
 pool = next(layer for layer in layers if layer.kind == viz_network.POOL)
+
+predicted_shares = engine.shares_by_kind(layers)
+pointwise_layers = [layer for layer in layers if layer.kind == "pointwise 1×1"]
+pointwise_mults = sum(layer.cost.multiplications for layer in pointwise_layers)
+if not ui.predict(
+    f"MobileNet v1 with {described}: what share of all its mult-adds do the 1×1 (pointwise) convolutions do, "
+    "in per cent? Within ±5 points counts as right.",
+    [("Share of the mult-adds (%)", 100 * predicted_shares["pointwise 1×1"][0])],
+    f"The {len(pointwise_layers)} pointwise layers do {viz.count(pointwise_mults)} of the network's "
+    f"{viz.count(total.multiplications)} mult-adds (the average pool is left out, as in the paper): "
+    f"{viz.count(pointwise_mults)} ÷ {viz.count(total.multiplications)} = "
+    f"**{predicted_shares['pointwise 1×1'][0]:.2%}**. The rest: "
+    + ", ".join(f"{kind} {predicted_shares[kind][0]:.2%}" for kind in viz_network.KINDS if kind != "pointwise 1×1")
+    + ". A 1×1 convolution multiplies N·C times at every pixel, and the layers near the end have hundreds of "
+    "channels on each side; a depthwise 3×3 layer only 9·C.",
+    key="network_costs", tolerance=5, unit="%",
+):
+    st.stop()
 
 st.subheader(f"MobileNet v1 ({described}): {millions(total.multiplications)} mult-adds")
 mobilenet, standard, ratio = st.columns([2, 2, 1])
@@ -208,6 +224,12 @@ st.markdown(
     "count is the paper's measure of cost, and a good first guide; the clock is the final one."
 )
 
-with st.expander("Show the code: how the engine builds the network"):
-    st.markdown("Each row of the table is one call to the same cost functions as on the earlier pages.")
-    st.code(inspect.getsource(engine.mobilenet_v1), language="python")
+# ---- Show the code: this network counted in Python, built in PyTorch and Keras, and the engine's own
+ui.show_code(
+    "As code to copy (the button at a block's top right). The first tab counts this network's mult-adds and "
+    "parameters in plain Python; the PyTorch tab builds it, the Keras tab loads Keras' own MobileNet; both say "
+    "which parameters match this page's count (BatchNorm is not counted here).",
+    snippets.mobilenet(alpha, resolution, bias, fc_bias, classes), title="Show the code: Python, PyTorch, Keras",
+    names=["Python", "PyTorch", "Keras"],
+    source=("The engine", "Each row of the table is one call to the same cost functions as on the earlier pages.",
+            engine.mobilenet_v1))

@@ -1,14 +1,12 @@
 """Pointwise convolution: a 1×1 kernel applied to every single point, mixing the channels there."""
 
-import inspect
-
 import numpy as np
 import streamlit as st
 
 import engine
 import ui
 import viz
-from engine import ConvConfigError
+from engine import ConvConfigError, snippets
 from viz import pointwise as viz_pointwise
 
 SPEEDS = {"slow": 1400, "normal": 800, "fast": 350}
@@ -63,6 +61,17 @@ except ConvConfigError as error:
 scan, product = figures(config, SPEEDS[speed])
 s = "s" if n_kernels > 1 else ""
 cs = "s" if channels > 1 else ""
+
+if not ui.predict(
+    f"A {height}×{width} input with {channels} channel{cs} and {n_kernels} pointwise kernel{s} of 1×1×{channels} "
+    "(stride 1, no padding): how many multiplications does the pointwise convolution take?",
+    [("Multiplications", cost.multiplications)],
+    f"**Multiplications** = N × H × W × C = {n_kernels} × {height} × {width} × {channels} = "
+    f"**{viz.count(cost.multiplications)}**: each of the {n_kernels} kernel{s} moves {height} × {width} = "
+    f"{height * width} times and multiplies 1 × 1 × {channels} = {channels} number{cs} each time.",
+    key="pointwise",
+):
+    st.stop()
 
 st.subheader(f"Step by step: {n_kernels} kernel{s} of 1×1×{channels}, at every one of the {height}×{width} pixels")
 every = "all " if channels > 1 else "its "
@@ -131,6 +140,10 @@ st.markdown(
     "for a fraction of its multiplications."
 )
 
-with st.expander("Show the code: the same pointwise convolution as plain loops"):
-    st.markdown("The app computes it as one matrix product; this loop version is what the tests compare it to.")
-    st.code(inspect.getsource(engine.pointwise_conv2d_loop), language="python")
+# ---- Show the code: this configuration in NumPy, PyTorch and Keras, and the app's own loop
+ui.show_code(
+    "This configuration as code to copy (the button at a block's top right). The NumPy code computes the output "
+    "above; the PyTorch and Keras code defines the same 1×1 layer, with the same parameter count.",
+    snippets.pointwise(x, w),
+    source=("The app's loop", "The app computes it as one matrix product; this loop version is what the tests "
+                              "compare it to.", engine.pointwise_conv2d_loop))

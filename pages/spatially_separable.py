@@ -9,7 +9,7 @@ import engine
 import ui
 import uploads
 import viz
-from engine import ConvConfigError
+from engine import ConvConfigError, snippets
 from viz import images as viz_images
 from viz import separable as viz_separable
 from viz import style as viz_style
@@ -19,6 +19,22 @@ SAMPLES = {"shapes (colour)": "shapes.png", "rings (grey)": "rings.png"}
 SPEEDS = {"slow": 1400, "normal": 800, "fast": 350}
 PADDINGS = ["0", "1", "2", "3", "valid", "same", "full"]
 KERNELS = [*engine.SEPARABLE_PRESETS, "random", "custom"]
+OPERATIONS = {"cross-correlation": "correlation", "convolution": "convolution"}  # label -> engine operation
+OPERATION_HELP = ("Cross-correlation slides the kernel as it is, as PyTorch and Keras do (and as this app does "
+                  "elsewhere). Convolution in the signal-processing sense, as in scipy.signal.convolve2d, turns "
+                  "the kernel by 180° first, which reverses both the column and the row. The cost is the same "
+                  "either way.")
+
+
+def matrix_text(k) -> str:
+    """A kernel as nested lists: [[1, 0, −1], [2, 0, −2], [1, 0, −1]]."""
+    return "[" + ", ".join("[" + ", ".join(viz.number(v) for v in row) + "]" for row in k) + "]"
+
+
+def bmatrix(k) -> str:
+    """A kernel (or a column, or a row) as a LaTeX matrix."""
+    return (r"\begin{bmatrix}" + r" \\ ".join(" & ".join(viz_style.ascii_number(v) for v in row) for row in k)
+            + r"\end{bmatrix}")
 
 
 def factor_text(v) -> str:
@@ -38,8 +54,10 @@ bar.header("Kernel")
 choice = ui.choice("Kernel", "kernel", KERNELS, KERNELS[0],
                    help="Named kernels, a random one, or your own (choose custom).")
 random_size = ui.int_slider("Random kernel size", "ksize", 2, 7, 3, help="Used when the kernel is random.")
-custom_text = bar.text_input("Custom kernel (rows split by ;)", value="1 2 1; 0 0 0; -1 -2 -1", key="custom",
-                             bind=ui.BIND, max_chars=400, help='For example "1 2 1; 0 0 0; -1 -2 -1". At most 7×7.')
+custom_text = ui.parsed_text("Custom kernel (rows split by ;)", "custom", "1 2 1; 0 0 0; -1 -2 -1", engine.parse_kernel,
+                             help='For example "1 2 1; 0 0 0; -1 -2 -1". At most 7×7.')
+op_label = ui.choice("Operation", "op", OPERATIONS, "cross-correlation", help=OPERATION_HELP)
+operation = OPERATIONS[op_label]
 bar.header("Input")
 height = ui.int_slider("Input height", "h", 2, 16, 5)
 width = ui.int_slider("Input width", "w", 2, 16, 5)
@@ -81,6 +99,31 @@ def chart(builder: str, *args):
     return getattr(viz_separable, builder)(*args)
 exact = factors is not None
 col, row = factors if exact else (terms.cols[0], terms.rows[0])
+flipped = operation == "convolution"  # then every scan below uses the kernel turned by 180°
+
+try:  # the question needs only the counts; an impossible size is explained further down
+    predicted = (engine.standard_cost((1, height, width), kernel.shape, 1, stride, padding),
+                 *engine.separable_pass_costs((1, height, width), kernel.shape, stride, padding))
+except ConvConfigError:
+    predicted = None
+if predicted is not None:
+    p_full, p_first, p_second = predicted
+    p_total = p_first.multiplications + p_second.multiplications
+    p_pad = f'padding "{padding}"' if isinstance(padding, str) else f"padding {padding}"
+    if not ui.predict(
+        f"A {height}×{width} input, stride {stride}, {p_pad}. How many multiplications does the full {kh}×{kw} "
+        f"kernel take, and how many the two passes together (a {kh}×1 column pass, then a 1×{kw} row pass)?",
+        [(f"Full {kh}×{kw} kernel", p_full.multiplications), ("Two passes in all", p_total)],
+        f"**Full kernel:** {p_full.out_shape[1]}×{p_full.out_shape[2]} positions × {kh}·{kw} = {kh * kw} "
+        f"multiplications each = **{viz.count(p_full.multiplications)}**.  \n"
+        f"**Two passes:** (kh × positions of pass 1) + (kw × positions of pass 2) = "
+        f"{kh} × ({p_first.out_shape[1]}×{p_first.out_shape[2]}) + {kw} × ({p_second.out_shape[1]}×"
+        f"{p_second.out_shape[2]}) = {viz.count(p_first.multiplications)} + {viz.count(p_second.multiplications)} "
+        f"= **{viz.count(p_total)}**. Pass 1 keeps all {width} columns of the input (only the rows change); pass 2 "
+        f"then makes the final {p_second.out_shape[1]}×{p_second.out_shape[2]} map.",
+        key="spatially_separable",
+    ):
+        st.stop()
 
 # ---- The verdict: is it separable?
 st.subheader("Can this kernel be split?")
@@ -108,13 +151,48 @@ with right:
     ui.show_chart(chart("singular_values_figure", terms.singular_values), key="singular")
     st.caption("A kernel is separable exactly when only one singular value is non-zero (rank 1).")
 
+# ---- Convolution: the kernel turned by 180°
+if flipped:
+    st.subheader("Convolution: the kernel turned by 180°")
+    lecture_sobel = engine.SEPARABLE_PRESETS["Sobel x (lecture: 1 0 −1)"]
+    st.info(
+        "**Convolution = cross-correlation with the kernel turned by 180°.** Signal processing (and "
+        "`scipy.signal.convolve2d`) flips the kernel before it slides; PyTorch and Keras do not. The lecture's "
+        f"Sobel x {matrix_text(lecture_sobel)} flips to {matrix_text(engine.flip_kernel(lecture_sobel))}: the "
+        "lecture's two sign conventions are the two sides of this flip. Turning an outer product by 180° reverses "
+        "its column and its row, so the two passes below use both factors reversed. An antisymmetric kernel "
+        "(Sobel) changes sign, and so does its output; a symmetric one (box blur, Gaussian) is its own flip and "
+        "gives the same output. The multiplication counts do not change.",
+        icon=":material/flip:",
+    )
+    used = engine.flip_kernel(kernel)
+    relation = "=" if exact else r"\approx"
+    # side by side while a kernel and its factors fit in half the width; wider ones one above the other
+    given_side, used_side = st.columns(2, gap="medium") if kw <= 3 else (st.container(), st.container())
+    given_side.latex(rf"\underset{{\text{{as given}}}}{{{bmatrix(kernel)}}} {relation} {bmatrix(col[:, None])} "
+                     rf"\times {bmatrix(row[None, :])}")
+    used_side.latex(rf"\underset{{\text{{as used: turned }}180^\circ}}{{{bmatrix(used)}}} {relation} "
+                    rf"{bmatrix(col[::-1, None])} \times {bmatrix(row[None, ::-1])}")
+    if not exact:
+        st.caption("Not rank 1: the factors are the best rank-1 kernel's, reversed for the two passes.")
+    if np.array_equal(used, kernel):
+        st.caption("This kernel is its own flip (symmetric): the output is the same as with cross-correlation.")
+    elif np.array_equal(used, -kernel):
+        st.caption("The flip turns this kernel into its negative (antisymmetric): every output value changes sign "
+                   "against cross-correlation.")
+    else:
+        st.caption("This kernel is neither symmetric nor antisymmetric under the flip: the output differs from "
+                   "cross-correlation's in more than its sign.")
+
 # ---- The two routes, animated
 st.subheader("Full kernel against two passes")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def routes(kernel_bytes, shape, col, row, pattern, height, width, seed, stride, padding):
+def routes(kernel_bytes, shape, col, row, pattern, height, width, seed, stride, padding, operation="correlation"):
     k = np.frombuffer(kernel_bytes).reshape(shape)
+    if operation == "convolution":  # scan with the kernel turned by 180°: the column and the row reversed
+        k, col, row = engine.flip_kernel(k), col[::-1], row[::-1]
     x = engine.input_pattern(pattern, 1, height, width, seed)
     full = engine.scan_trace(x, k[None, None], stride, padding)
     pads = full.pads
@@ -127,10 +205,13 @@ def routes(kernel_bytes, shape, col, row, pattern, height, width, seed, stride, 
 @st.cache_resource(max_entries=48, show_spinner=False)
 def scan(trace_key, which, frame_ms, label):
     traces = routes(*trace_key)
+    if trace_key[10] == "convolution":  # the key's 11th entry is the operation
+        return viz.scan.label_flipped(viz.scan_figure(traces[which], frame_ms=frame_ms, input_label=label, width_px=440))
     return viz.scan_figure(traces[which], frame_ms=frame_ms, input_label=label, width_px=440)
 
 
-key = (kernel.tobytes(), kernel.shape, tuple(col), tuple(row), pattern, height, width, seed, stride, padding)
+key = (kernel.tobytes(), kernel.shape, tuple(col), tuple(row), pattern, height, width, seed, stride, padding,
+       operation)
 try:
     full, first, second, (cost1, cost2), full_cost = routes(*key)
 except ConvConfigError as error:
@@ -164,13 +245,13 @@ else:
 
 full_col, pass_col = st.columns(2, gap="medium")
 with full_col:
-    st.markdown(f"**The full {kh}×{kw} kernel**")
+    st.markdown(f"**The full {kh}×{kw} kernel{', flipped' if flipped else ''}**")
     ui.show_chart(scan(key, 0, SPEEDS[speed], "input"), key="scan_full")
 with pass_col:
-    st.markdown(f"**Pass 1: the {kh}×1 column** gives the intermediate map "
+    st.markdown(f"**Pass 1: the {kh}×1 column{', reversed' if flipped else ''}** gives the intermediate map "
                 f"({cost1.out_shape[1]}×{cost1.out_shape[2]})")
     ui.show_chart(scan(key, 1, SPEEDS[speed], "input"), key="scan_first")
-    st.markdown(f"**Pass 2: the 1×{kw} row** over the intermediate map")
+    st.markdown(f"**Pass 2: the 1×{kw} row{', reversed' if flipped else ''}** over the intermediate map")
     ui.show_chart(scan(key, 2, SPEEDS[speed], "intermediate"), key="scan_second")
 
 # ---- Sums of separable kernels
@@ -198,7 +279,8 @@ ui.show_chart(chart("error_by_rank_figure", errors, full_cost.multiplications, r
 
 # ---- A real image
 st.subheader("On a real image")
-source = st.radio("Image", [*SAMPLES, "upload your own"], horizontal=True, key="image")
+source = ui.checked("Image", "image", "one of the images offered",
+                    lambda: st.radio("Image", [*SAMPLES, "upload your own"], horizontal=True, key="image", bind=ui.BIND))
 pixels, notices = None, []
 if source == "upload your own":
     upload = st.file_uploader("A PNG or JPEG image", type=["png", "jpg", "jpeg"], key="upload")
@@ -212,10 +294,10 @@ else:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def filter_image(pixels, kernel_bytes, shape, col, row, stride, padding):
+def filter_image(pixels, kernel_bytes, shape, col, row, stride, padding, operation="correlation"):
     k = np.frombuffer(kernel_bytes).reshape(shape).astype(np.float32)
-    full_out = np.stack([engine.conv2d(p[None], k[None, None], stride, padding)[0] for p in pixels])
-    _, two_pass = engine.two_pass_conv2d(pixels, col, row, stride, padding)
+    full_out = np.stack([engine.conv2d(p[None], k[None, None], stride, padding, operation=operation)[0] for p in pixels])
+    _, two_pass = engine.two_pass_conv2d(pixels, col, row, stride, padding, operation=operation)
     return full_out, two_pass
 
 
@@ -223,7 +305,8 @@ if pixels is not None:
     for notice in notices:
         st.info(notice.capitalize() + ".", icon=":material/info:")
     try:
-        full_out, two_out = filter_image(pixels, kernel.tobytes(), kernel.shape, tuple(col), tuple(row), stride, padding)
+        full_out, two_out = filter_image(pixels, kernel.tobytes(), kernel.shape, tuple(col), tuple(row), stride, padding,
+                                         operation)
     except ConvConfigError as error:
         ui.explain(error)
     else:
@@ -251,3 +334,12 @@ st.subheader("Multiplications per output pixel")
 ui.show_chart(chart("cost_per_pixel_figure", kh, kw), key="per_pixel")
 st.caption("A full k×k kernel multiplies k² times per output pixel; the two passes k + k = 2k times "
            "(slightly more in pass 1, which also runs over the rows the second pass drops).")
+
+# ---- Show the code: this configuration in NumPy, PyTorch and Keras
+ui.show_code(
+    "The two passes as code to copy (the button at a block's top right): the NumPy code computes the two-pass "
+    "output above; the PyTorch and Keras code defines the two layers." + (
+        "" if exact else " This kernel is not separable, so the column and the row are those of the best rank-1 "
+                         "kernel."),
+    snippets.spatially_separable(engine.input_pattern(pattern, 1, height, width, seed)[0], col, row, stride, padding,
+                                 operation, exact))

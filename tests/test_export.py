@@ -176,7 +176,7 @@ def test_the_convolution_page_offers_the_file_and_builds_it_only_when_clicked(mo
     assert built == []  # a rerun does not build the file
 
     build, mime, file_name = deferred[proto.deferred_file_id]
-    assert (mime, file_name) == ("text/html", "scan-animation.html")
+    assert (mime, file_name) == ("text/html", "convolution-scan-animation.html")
     html = build()  # what a click runs
     assert built == [html] and len(embedded(html)["frames"]) == 9
 

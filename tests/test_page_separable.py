@@ -54,7 +54,13 @@ def test_a_custom_kernel_from_the_url():
 @pytest.mark.parametrize("text, message", [("1 2; 3", "these rows have 2, 1"), ("a b c", '"a" is not a number'),
                                            ("; ".join(["1"] * 9), "larger than 7×7")])
 def test_a_broken_custom_kernel_says_what_is_wrong(text, message):
+    # in a link: a notice that says what is wrong, and the default kernel
     at = open_page(PAGE, {"kernel": "custom", "custom": text})
+    assert not at.exception and not at.error
+    assert message in " ".join(w.value for w in at.warning)
+    assert at.text_input(key="custom").value == "1 2 1; 0 0 0; -1 -2 -1"
+    # typed: the page explains it
+    at.text_input(key="custom").set_value(text).run()
     assert not at.exception
     assert message in at.error[0].value
     at.text_input(key="custom").set_value("1 0 -1").run()

@@ -205,6 +205,19 @@ def animated_figure(data, frames, labels, frame_ms, *, height, top_px, bottom_px
     return AnimatedFigure(data=data, layout=layout, frames=frames, slider=slider)
 
 
+def label_flipped(fig):
+    """Title a scan's kernel grids "flipped" (true convolution: the kernel turned by 180°), no wider
+    than "N kernels" so no title moves, and say so on hover. Changes fig; returns it."""
+    for note in fig.layout.annotations:
+        match = re.fullmatch(r"<b>(\d+) kernels?</b>(<br>.*)", note.text or "")
+        if match:
+            note.text = f"<b>{'' if match[1] == '1' else match[1] + ' '}flipped</b>{match[2]}"
+    for trace in fig.data:
+        if (trace.name or "").startswith("kernel "):
+            trace.hovertemplate = "flipped " + trace.hovertemplate
+    return fig
+
+
 def step_label(trace: ScanTrace, s: int) -> str:
     """Where step s is and how many multiplications it has taken so far (the slider shows it)."""
     which = f" · kernel {int(trace.kernel_index[s]) + 1}" if trace.kernels.shape[0] > 1 else ""
