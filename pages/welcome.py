@@ -22,7 +22,12 @@ multiplications. It follows the Deep Learning lecture on separable convolutions 
 **How to use it**
 - Pick a stage in the sidebar. The controls under it change the computation; the chart's own
   ▶ Play, ❚❚ Pause and step slider move through it without recomputing.
-- Every control is in the page's address: copy the address to share exactly what you see.
+- Every control is in the page's address: **Copy link to this view** in the sidebar shares exactly
+  what you see, the animation's step included.
+- In class: **Presenter mode** makes everything large enough for the back row; ← and → step the
+  animation. **Predict, then reveal** asks a question about each configuration before showing
+  the answer. Under each animation, its current step is written out in words; **Show the code**
+  at the bottom of each page gives the same computation in NumPy, PyTorch and Keras.
 - Every number on screen is computed, never typed in. "Convolution" here is cross-correlation,
   as in PyTorch and Keras: the kernel is not flipped.
 """
