@@ -284,6 +284,9 @@ source = ui.checked("Image", "image", "one of the images offered",
 pixels, notices = None, []
 if source == "upload your own":
     upload = st.file_uploader("A PNG or JPEG image", type=["png", "jpg", "jpeg"], key="upload")
+    # A file over the limit never reaches this script: the box above marks it red, its reason only on hover.
+    st.caption(f"Accepted: {uploads.ACCEPTED}; more than {uploads.MAX_SIDE:,} pixels on a side is scaled down. "
+               f"A file over {uploads.MAX_FILE_MB} MB is not uploaded: the box above marks it in red.")
     if upload is not None:
         try:
             pixels, notices = uploads.load_image(upload.getvalue())
