@@ -59,7 +59,7 @@ def flatten_figure(x: np.ndarray, order: str = "CHW", selected: int | None = Non
         idx = np.flatnonzero(channel_of == c)
         xs, ys = positions(0)
         traces.append(go.Scatter(
-            x=xs[idx], y=ys[idx], mode="markers+text", name=f"channel {c + 1}", text=[text[i] for i in idx],
+            x=xs[idx], y=ys[idx], mode="markers+text", name=f"channel {c}", text=[text[i] for i in idx],
             textfont=dict(size=12, color="#111111"), hovertext=[hover[i] for i in idx], hoverinfo="text",
             marker=dict(symbol=CHANNEL_SYMBOLS[c % 8], size=size, color=CHANNEL_COLOURS[c % 8],
                         line=dict(color="#333333", width=1)),
@@ -82,7 +82,7 @@ def flatten_figure(x: np.ndarray, order: str = "CHW", selected: int | None = Non
         xs, ys = positions(moved)
         frames.append(go.Frame(name=str(moved), traces=list(range(1, channels + 1)),
                                data=[go.Scatter(x=xs[channel_of == c], y=ys[channel_of == c]) for c in range(channels)]))
-    annotations = [dict(x=c * (width + gap) - 0.5, y=-1.1, text=f"<b>channel {c + 1}</b>", showarrow=False,
+    annotations = [dict(x=c * (width + gap) - 0.5, y=-1.1, text=f"<b>channel {c}</b>", showarrow=False,
                         xanchor="left", font=dict(size=13)) for c in range(channels)]
     annotations.append(dict(x=channels * (width + gap) + 0.5, y=height / 2 - 0.5,
                             text=f"<b>↓ vector of {n} entries<br>({order} order)</b>", showarrow=False,
@@ -107,9 +107,19 @@ def flatten_figure(x: np.ndarray, order: str = "CHW", selected: int | None = Non
                               dict(label="❚❚ Pause", method="animate", args=[[None], step])])],
         sliders=[dict(active=0, x=0.2, len=0.8, y=0, yanchor="top", pad=dict(t=10),
                       currentvalue=dict(prefix="cells moved: ", font=dict(size=14)),
-                      steps=[dict(label=str(m), method="animate", args=[[str(m)], step]) for m in range(n + 1)])],
+                      font=dict(size=1, color="rgba(0,0,0,0)"),  # the labels are long: only the current one shows
+                      steps=[dict(label=moved_label(m, order_cells), method="animate", args=[[str(m)], step])
+                             for m in range(n + 1)])],
     )
     return fig
+
+
+def moved_label(moved: int, order_cells) -> str:
+    """The step slider's label: how many cells have moved, and where the last one went."""
+    if moved == 0:
+        return "0 (the volume as it is)"
+    c, h, w = order_cells[moved - 1]
+    return f"{moved} · cell (c {c}, h {h}, w {w}) → entry {moved - 1}"
 
 
 def mapping_text(c: int, h: int, w: int, shape, order: str) -> str:
