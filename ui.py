@@ -6,8 +6,10 @@ Kept apart from engine/ and viz/, which know nothing of Streamlit.
 from __future__ import annotations
 
 import hashlib
+import math
 import numbers
 import inspect
+import re
 from pathlib import Path
 
 import streamlit as st
@@ -40,7 +42,9 @@ def require_navigation() -> None:
 def header(title: str, intro: str) -> None:
     require_navigation()
     st.title(title)
-    if presenter():  # the lecturer says it; the animation gets the room
+    # In presenter mode the lecturer says it and the animation gets the room; when predicting, the
+    # introduction may give the answer away (the lecture's 81 against 72)
+    if presenter() or st.session_state.get("predict", False):
         with st.expander("About this page"):
             st.markdown(intro)
     else:
@@ -66,16 +70,48 @@ def _same(raw: str, value) -> bool:
     return raw == str(value)
 
 
+def _escaped(text: str) -> str:
+    """Text from a link made inert in markdown: every markdown or HTML character escaped (so `<b>` is
+    shown, never rendered, and the message holds no raw tag), line breaks and control characters
+    made spaces."""
+    text = "".join(c if c.isprintable() else " " for c in text)
+    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~$:&\"'=])", r"\\\1", text)
+
+
 def _shown(raw: list[str]) -> str:
-    """A URL value quoted safely for a message: short, no markdown, no HTML."""
+    """A URL value quoted safely for a message: short (cut to 40 characters), no markdown, no HTML."""
     text = " and ".join(raw)
     text = text if len(text) <= 40 else text[:40] + "…"
-    return "`" + text.replace("`", "'") + "`"
+    return "“" + _escaped(text) + "”"
+
+
+LINK_NOTICES = "_link_notices"  # key -> the notice about the link's value for that control
+LINK_RERUN = "_link_rerun"  # set when handling a link's value reruns the page
+
+
+def _notice(key: str, message: str | None = None) -> None:
+    """Show the notice about a link's value for `key` (given now, or earlier in the link's handling).
+
+    Handling a link can rerun the page (a value a control took only in part); the notices shown
+    before that rerun are kept and shown again after it, so a link with several bad values names
+    every one. The next run the user starts forgets them (see classroom_controls)."""
+    notices = st.session_state.setdefault(LINK_NOTICES, {})
+    if message is not None:
+        notices[key] = message
+    if key in notices:
+        st.warning(notices[key], icon=":material/link_off:")
+
+
+def _rerun_for_link() -> None:
+    st.session_state[LINK_RERUN] = True
+    st.rerun()
 
 
 def link_notice(label: str, key: str, raw: list[str], expected: str, used) -> str:
     """The message for a link's value that a control could not take: what it needs, what is shown."""
-    if isinstance(used, (int, float)) and not isinstance(used, bool):
+    if isinstance(used, bool):
+        used = "on" if used else "off"
+    elif isinstance(used, (int, float)):
         used = viz.number(used)
     repeated = " (given more than once)" if len(raw) > 1 else ""
     return (f"**The link's value for “{label}” was not used.** `{key}=` {_shown(raw)}{repeated} is not "
@@ -90,22 +126,51 @@ def checked(label: str, key: str, expected: str, make, default=None):
     pending = st.session_state.pop(f"_link_notice_{key}", None)
     if pending is not None:
         st.session_state[key] = default
-        st.warning(pending, icon=":material/link_off:")
+        st.session_state[f"_link_reset_{key}"] = True
+        _drop_from_address(key)
     raw = link_value(key)
     value = make()
     if raw is not None and (len(raw) > 1 or not _same(raw[0], value)):
         message = link_notice(label, key, raw, expected, default if default is not None else value)
         if default is not None and value != default:
             st.session_state[f"_link_notice_{key}"] = message
-            st.rerun()
-        st.warning(message, icon=":material/link_off:")
+            _rerun_for_link()
+        _notice(key, message)
+    else:
+        _notice(key, pending)
     return value
 
 
+def _drop_from_address(key: str) -> None:
+    """Take a control's parameter out of the address bar, as Streamlit does for a default value.
+
+    A value set through st.session_state does not reach the address, which would keep the link's
+    truncated value (kh=2 for 2.5) and pass it on in a copied link. st.query_params refuses to
+    change a bound parameter, so this uses the binding's own call (Streamlit 1.67; if it is gone, the
+    address keeps the value and the notice still says what is shown)."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        with get_script_run_ctx().session_state.query_params() as params:
+            params.remove_param(key)
+    except Exception:  # noqa: BLE001  (an internal API: never worth a traceback)
+        pass
+
+
 def _seed(key: str, **initial) -> dict:
-    """The initial value for a control, unless st.session_state already holds its value (Streamlit
-    warns when a control gets both)."""
-    return {} if key in st.session_state else initial
+    """The initial value for a control, except on the run where a link's bad value is replaced through
+    st.session_state (Streamlit warns when a control gets both). Every other run passes it: a control
+    created without one would fall back to its minimum when a rerun interrupted the run before."""
+    return {} if st.session_state.pop(f"_link_reset_{key}", False) else initial
+
+
+def _carried(key: str, fits, replacement) -> None:
+    """Pages share control names (h, w, pad, ...), and a value carries over when the student switches
+    pages: a height of 12 reaches a page whose height goes to 8, where Streamlit would raise. Such a
+    value is replaced (the nearest end, or the default) before the control is made."""
+    if key in st.session_state and not fits(st.session_state[key]):
+        st.session_state[key] = replacement(st.session_state[key])
+        st.session_state[f"_link_reset_{key}"] = True
 
 
 def int_slider(label: str, key: str, low: int, high: int, default: int, help: str | None = None, where=None,
@@ -115,6 +180,8 @@ def int_slider(label: str, key: str, low: int, high: int, default: int, help: st
     Bounds are fixed: a slider whose bounds depend on another control would be a new widget, and
     reset, whenever they change. Impossible combinations are explained by the engine instead.
     """
+    _carried(key, lambda v: isinstance(v, (int, float)) and low <= v <= high,
+             lambda v: min(max(int(v), low), high) if isinstance(v, (int, float)) else default)
     return int(checked(label, key, f"a whole number from {low} to {high}",
                        lambda: (where or st.sidebar).slider(label, low, high, step=1, key=key, bind=BIND, help=help,
                                                             disabled=disabled, **_seed(key, value=default)),
@@ -124,6 +191,7 @@ def int_slider(label: str, key: str, low: int, high: int, default: int, help: st
 def choice(label: str, key: str, options, default, help: str | None = None, where=None):
     """A select box bound to the URL."""
     options = list(options)
+    _carried(key, lambda v: v in options, lambda v: default)
     return checked(label, key, "one of the choices in the list",
                    lambda: (where or st.sidebar).selectbox(label, options, key=key, bind=BIND, help=help,
                                                            **_seed(key, index=options.index(default))), default)
@@ -132,6 +200,7 @@ def choice(label: str, key: str, options, default, help: str | None = None, wher
 def steps_choice(label: str, key: str, options, default, help: str | None = None, where=None):
     """A select slider (a few named steps) bound to the URL."""
     options = list(options)
+    _carried(key, lambda v: v in options, lambda v: default)
     names = ", ".join(str(o) for o in options)
     return checked(label, key, f"one of {names}",
                    lambda: (where or st.sidebar).select_slider(label, options=options, key=key, bind=BIND, help=help,
@@ -155,10 +224,25 @@ def toggle(label: str, key: str, default: bool = False, help: str | None = None,
 
 def whole_number(label: str, key: str, low: int, high: int, default: int, help: str | None = None, where=None) -> int:
     """A number box for a whole number bound to the URL."""
-    return int(checked(label, key, f"a whole number from {low} to {high}",
-                       lambda: (where or st).number_input(label, min_value=low, max_value=high, step=1, key=key,
-                                                          bind=BIND, help=help, **_seed(key, value=default)),
-                       default))
+    def make():
+        # Streamlit's number box fails (OverflowError, on every run) when it reads a link's 1e400 or a
+        # 400-digit number: for such a link the box is not bound on its first run, so it does not read
+        # it (it is bound from the next run on), and `checked`, which has read the value, says so
+        _carried(key, lambda v: isinstance(v, (int, float)) and low <= v <= high,
+                 lambda v: min(max(int(v), low), high) if isinstance(v, (int, float)) else default)
+        unreadable = any(not _finite(v) for v in link_value(key) or [])
+        return (where or st).number_input(label, min_value=low, max_value=high, step=1, key=key,
+                                          bind=None if unreadable else BIND, help=help, **_seed(key, value=default))
+
+    return int(checked(label, key, f"a whole number from {low} to {high}", make, default))
+
+
+def _finite(text: str) -> bool:
+    """False for a number too large for a float (1e400, inf); True for anything else, letters too."""
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return True
 
 
 def parsed_text(label: str, key: str, default: str, parse, help: str | None = None, where=None, max_chars=400):
@@ -171,7 +255,6 @@ def parsed_text(label: str, key: str, default: str, parse, help: str | None = No
     pending = st.session_state.pop(f"_link_notice_{key}", None)
     if pending is not None:
         st.session_state[key] = default
-        st.warning(pending, icon=":material/link_off:")
     raw = link_value(key)
     kwargs = {} if key in st.session_state else {"value": default}
     text = (where or st.sidebar).text_input(label, key=key, bind=BIND, max_chars=max_chars, help=help, **kwargs)
@@ -182,9 +265,10 @@ def parsed_text(label: str, key: str, default: str, parse, help: str | None = No
             parse(raw[0])
         except ConvConfigError as error:
             st.session_state[f"_link_notice_{key}"] = (
-                f"**The link's value for “{label}” was not used.** {_shown(raw)}: {str(error).rstrip('.')}. "
-                f"Showing the default, `{default}`, instead.")
-            st.rerun()
+                f"**The link's value for “{label}” was not used.** `{key}=` {_shown(raw)}: "
+                f"{_escaped(str(error).rstrip('.'))}. Showing the default, `{default}`, instead.")
+            _rerun_for_link()
+    _notice(key, pending)
     return text
 
 
@@ -237,10 +321,11 @@ def start_step(figure, key: str) -> int:
     del st.query_params[name]
     steps = presentation.step_count(figure)
     value = raw[0].strip()
-    if len(raw) == 1 and value.isdigit() and 1 <= int(value) <= steps:
+    # ASCII digits only, and few: int() fails on "²" (a digit to isdigit) and on 5,000 digits
+    if len(raw) == 1 and value.isascii() and value.isdigit() and len(value) <= 9 and 1 <= int(value) <= steps:
         return int(value) - 1
-    st.warning(f"**The link's animation step was not used.** `{name}=` {_shown(raw)} is not a step of this "
-               f"animation, which has steps 1 to {steps}; it starts at step 1.", icon=":material/link_off:")
+    _notice(name, f"**The link's animation step was not used.** `{name}=` {_shown(raw)} is not a step of this "
+                  f"animation, which has steps 1 to {steps}; it starts at step 1.")
     return 0
 
 
@@ -269,6 +354,8 @@ def classroom_controls(page=None) -> None:
     the page script: keyboard stepping and the step in words. Called by app.py before the page runs."""
     if page is not None:
         st.session_state["_page_title"] = page.title
+    if not st.session_state.pop(LINK_RERUN, False):  # a run the user started: the link's notices were read
+        st.session_state[LINK_NOTICES] = {}
     bar = st.sidebar
     toggle("Presenter mode", "present", help="Larger text, numbers and charts for a projector. "
                                              "Step the animation with ← and → (Home and End for the ends).")
@@ -357,7 +444,7 @@ def predict(question: str, fields: list[tuple[str, float]], explanation: str, ke
                                         format="%d" if whole else "%.2f", placeholder="answer", key=widget_key,
                                         width=240)
                 with st.container(horizontal=True):
-                    st.form_submit_button("Check my answer", type="primary", on_click=_record,
+                    st.form_submit_button("Check my answer", type="secondary", on_click=_record,
                                           args=(state_key, widget_keys, False), key=f"{state_key}-check")
                     st.form_submit_button("Just show me", type="secondary", on_click=_record,
                                           args=(state_key, widget_keys, True), key=f"{state_key}-show")
@@ -416,6 +503,9 @@ def show_code(caption: str, code, title: str = "Show the code: NumPy, PyTorch, K
     """The current configuration as code to copy: one tab per (name, text) of `code.items()` (named
     `names` if given), and optionally the app's own function, `source` = (tab name, note, function)."""
     entries = code.items()
+    if any("rng.integers(" in text for _, text in entries):
+        caption += (" Arrays too large to write out are random whole numbers in the code, so the numbers it "
+                    "prints differ from the page's; the shapes and the counts are the same.")
     with st.expander(title, icon=":material/code:"):
         st.caption(caption + " Neither framework is needed to run this app.")
         tab_names = list(names or [name for name, _ in entries]) + ([source[0]] if source else [])

@@ -172,20 +172,25 @@ def parse_kernel(text: str, max_size: int = MAX_KERNEL) -> np.ndarray:
         raise ConvConfigError('the kernel is empty: type rows of numbers, for example "1 2 1; 0 0 0; -1 -2 -1"')
     text = str(text)
     if len(text) > 2000:
-        raise ConvConfigError(f"the kernel text is {len(text):,} characters long; a {max_size}×{max_size} kernel needs far fewer")
+        raise ConvConfigError(f"the kernel text is {len(text):,} characters long; a {max_size}×{max_size} kernel needs far "
+                              f"fewer: type at most {max_size} rows of {max_size} numbers")
     lines = [line for line in text.replace("\n", ";").split(";") if line.strip()]
+    if not lines:  # only separators, ";;;"
+        raise ConvConfigError('the kernel is empty: type rows of numbers, for example "1 2 1; 0 0 0; -1 -2 -1"')
     rows = []
     for i, line in enumerate(lines, start=1):
         cells = [cell for cell in line.replace(",", " ").split() if cell]
         values = []
         for cell in cells:
+            shown = cell if len(cell) <= 12 else cell[:12] + "…"
             try:
                 value = float(Fraction(cell.replace("−", "-")))
-            except (ValueError, ZeroDivisionError, OverflowError):
-                shown = cell if len(cell) <= 12 else cell[:12] + "…"
+            except OverflowError:  # a whole number too large for a float
+                raise ConvConfigError(f"row {i}: {shown} is too large; keep kernel values within ±1,000,000") from None
+            except (ValueError, ZeroDivisionError):
                 raise ConvConfigError(f'row {i}: "{shown}" is not a number (use digits, a minus sign, a point or a fraction like 1/16)') from None
             if not np.isfinite(value) or abs(value) > 1e6:
-                raise ConvConfigError(f"row {i}: {cell} is too large; keep kernel values within ±1,000,000")
+                raise ConvConfigError(f"row {i}: {shown} is too large; keep kernel values within ±1,000,000")
             values.append(value)
         rows.append(values)
     if len(rows) > max_size or any(len(r) > max_size for r in rows):
@@ -193,7 +198,8 @@ def parse_kernel(text: str, max_size: int = MAX_KERNEL) -> np.ndarray:
     widths = {len(r) for r in rows}
     if len(widths) != 1:
         counts = ", ".join(str(len(r)) for r in rows)
-        raise ConvConfigError(f"every row needs the same count of numbers; these rows have {counts}")
+        raise ConvConfigError(f"every row needs the same count of numbers; these rows have {counts}: add or remove "
+                              "numbers so that they match")
     return np.array(rows, dtype=float)
 
 

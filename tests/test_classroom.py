@@ -274,3 +274,18 @@ def test_presenter_mode_on_a_page():
     assert h1 > 1.3 * h0
     assert any("font-size" in (e.proto.body if hasattr(e.proto, "body") else "") for e in big.get("html"))
     assert not re.search("font-size: 21px", " ".join(e.proto.body for e in plain.get("html")))
+
+
+@pytest.mark.parametrize("key, value, page, expected", [
+    ("h", 12, "pages/pointwise.py", 8),  # a height the next page's slider does not reach: its top end
+    ("h", 2, "pages/flattening.py", 2),
+    ("pad", "full", "pages/depthwise.py", "0"),  # a padding the next page does not offer: its default
+])
+def test_a_value_carried_to_another_page_is_fitted_to_its_control(key, value, page, expected):
+    at = open_page("pages/convolution.py")
+    widget = at.slider(key=key) if isinstance(value, int) else at.selectbox(key=key)
+    widget.set_value(value).run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    kind = "slider" if isinstance(value, int) else "selectbox"
+    assert getattr(at, kind)(key=key).value == expected
