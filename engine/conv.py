@@ -81,6 +81,21 @@ def pad_input(x: np.ndarray, pads) -> np.ndarray:
     return out
 
 
+def _view(base: np.ndarray, shape, strides, offset: int = 0) -> np.ndarray:
+    """A read-only strided view of base (offset and strides in bytes), like as_strided.
+
+    Built on base's buffer when it has one (C-contiguous, no Python objects): about eight times
+    cheaper than as_strided, which counts on the pages' small inputs, and NumPy checks that the
+    view stays inside base.
+    """
+    if base.flags.c_contiguous and not base.dtype.hasobject:
+        view = np.ndarray(shape, base.dtype, base, offset, strides)
+        view.flags.writeable = False
+        return view
+    start = base.reshape(-1)[offset // base.itemsize:] if offset else base  # offsets only on C-contiguous bases
+    return as_strided(start, shape, strides, writeable=False)
+
+
 def windows(x: np.ndarray, kernel_hw, stride=1, padding=0, dilation=1):
     """Every window the kernel sees, as a strided view.
 
@@ -92,44 +107,74 @@ def windows(x: np.ndarray, kernel_hw, stride=1, padding=0, dilation=1):
     (kh, kw), (sh, sw), (dh, dw), (ho, wo) = g["kernel"], g["stride"], g["dilation"], g["out"]
     xp = pad_input(x, g["pads"]) if any(g["pads"][0] + g["pads"][1]) else np.asarray(x)
     s_c, s_h, s_w = xp.strides
-    view = as_strided(xp, (xp.shape[0], ho, wo, kh, kw), (s_c, sh * s_h, sw * s_w, dh * s_h, dw * s_w),
-                      writeable=False)
-    return view, g
+    return _view(xp, (xp.shape[0], ho, wo, kh, kw), (s_c, sh * s_h, sw * s_w, dh * s_h, dw * s_w)), g
 
 
 IM2COL_LIMIT = 4_000_000  # cells in one im2col block; larger problems are done in blocks of output rows
 
 
-def _tap_views(x: np.ndarray, g, dtype) -> list:
-    """Where the im2col rows are copied from: a list of (kernel columns, view of shape (C, kh, n, Ho, Wo)).
+def _phases(k: int, stride: int, dilation: int) -> tuple[list, list]:
+    """Along one axis, output o meets padded cell o * stride + i * dilation with kernel cell i: in
+    the phase (the cells a, a + stride, a + 2 stride, ...) a = i * dilation % stride, at o plus
+    i * dilation // stride. Returns (the phases a some cell meets, per cell (index of its phase, shift))."""
+    starts = sorted({i * dilation % stride for i in range(k)})
+    return starts, [(starts.index(i * dilation % stride), i * dilation // stride) for i in range(k)]
 
-    view[c, i, t, oy, ox] is the padded input cell that the kernel cell (i, columns[t]) meets at
-    output (oy, ox). Along the last axis the cells are neighbours in memory, so a copy runs over
-    contiguous memory. With a column stride s, neighbouring windows are s cells apart: the padded
-    input is then first split into column phases (every s-th column, starting at b), and kernel
-    columns j and j + s / gcd(s, dilation) fall in the same phase, one view for each such class.
-    With no padding and column stride 1 the view looks straight into x: nothing is copied.
+
+def _phase_slice(a: int, stride: int, before: int, size: int) -> tuple[slice, slice]:
+    """Where the phase starting at padded cell a gets x's cells: (cells of the phase, cells of x)."""
+    first = max(0, -(-(before - a) // stride))  # the phase's first cell that is not padding
+    start = first * stride + a - before  # the cell of x it holds
+    return slice(first, first + len(range(start, size, stride))), slice(start, None, stride)
+
+
+def phase_planes(x: np.ndarray, g, dtype, split_rows: bool = True):
+    """The padded input split by the stride into phase planes, so that every window cell is a shift.
+
+    planes[p, q] = padded[:, a_p::sh, b_q::sw], for the phases some kernel cell meets (padding
+    cells are zeros). Returns (planes of shape (P, Q, C, Hq, Wq), rows, cols): rows[i] = (p, r)
+    means kernel row i meets, for output row oy, row oy + r of plane p; cols[j] = (q, s) likewise
+    for kernel column j and output column ox: column ox + s of plane q. Neighbouring outputs then
+    meet neighbouring cells. With split_rows=False the rows stay whole (one row phase, rows[i] =
+    (0, i * dh)) and output row oy meets plane row oy * sh + r instead.
+    With nothing to pad or split, planes is x itself (C-contiguous), neither copied nor converted.
     """
-    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = g["kernel"], g["stride"], g["dilation"], g["out"]
+    (kh, kw), (sh, sw), (dh, dw) = g["kernel"], g["stride"], g["dilation"]
     (top, bottom), (left, right) = g["pads"]
     c, h, w = x.shape
+    sh = sh if split_rows else 1
+    row_phases, rows = _phases(kh, sh, dh)
+    col_phases, cols = _phases(kw, sw, dw)
+    if sh == sw == 1 and not (top or bottom or left or right) and x.flags.c_contiguous:
+        return x[None, None], rows, cols
+    hq, wq = -(-(h + top + bottom) // sh), -(-(w + left + right) // sw)
+    planes = np.zeros((len(row_phases), len(col_phases), c, hq, wq), dtype=dtype)
+    for p, a in enumerate(row_phases):
+        to_rows, from_rows = _phase_slice(a, sh, top, h)
+        for q, b in enumerate(col_phases):
+            to_cols, from_cols = _phase_slice(b, sw, left, w)
+            planes[p, q, :, to_rows, to_cols] = x[:, from_rows, from_cols]
+    return planes, rows, cols
+
+
+def _tap_views(x: np.ndarray, g, dtype) -> list:
+    """Where the im2col rows are copied from: [(kernel columns, view of shape (C, kh, n, Ho, Wo))].
+
+    view[c, i, t, oy, ox] is the padded input cell that the kernel cell (i, columns[t]) meets at
+    output (oy, ox). Along the last axis the cells are neighbours in memory (the input is split
+    into column phases when the column stride is above 1), so each copy runs over contiguous
+    memory. Kernel columns j and j + sw / gcd(sw, dw) fall in the same column phase, one shift
+    further on: one view for each such class of columns.
+    """
+    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = g["kernel"], g["stride"], g["dilation"], g["out"]
+    planes, _, cols = phase_planes(x, g, dtype, split_rows=False)
+    _, s_q, s_c, s_h, s_w = planes.strides
     period = sw // math.gcd(sw, dw)
-    classes = range(min(kw, period))
-    phases = sorted({j * dw % sw for j in classes})
-    if sw == 1 and not (top or bottom or left or right):
-        base = x[None]
-    else:
-        base = np.zeros((len(phases), c, h + top + bottom, -(-(w + left + right) // sw)), dtype=dtype)
-        for p, b in enumerate(phases):  # phase p holds padded columns b, b + sw, b + 2 sw, ...
-            first = max(0, -(-(left - b) // sw))  # its first column that is not padding
-            start = first * sw + b - left  # which column of x that is
-            base[p, :, top:top + h, first:first + len(range(start, w, sw))] = x[:, :, start::sw]
-    _, s_c, s_h, s_w = base.strides
     views = []
-    for j in classes:
-        phase, shift = phases.index(j * dw % sw), j * dw // sw
-        view = as_strided(base[phase, :, :, shift:], (c, kh, len(range(j, kw, period)), ho, wo),
-                          (s_c, dh * s_h, period * dw // sw * s_w, sh * s_h, s_w), writeable=False)
+    for j in range(min(kw, period)):
+        phase, shift = cols[j]
+        view = _view(planes, (x.shape[0], kh, len(range(j, kw, period)), ho, wo),
+                     (s_c, dh * s_h, period * dw // sw * s_w, sh * s_h, s_w), phase * s_q + shift * s_w)
         views.append((slice(j, None, period), view))
     return views
 
@@ -178,7 +223,7 @@ def conv2d(x, w, stride=1, padding=0, dilation=1, bias=None, *, operation="corre
 
     Every window is gathered into a matrix (im2col: one row per kernel cell, one column per output
     position) and multiplied by the kernels in one matrix product; a large input (an image) goes
-    through in blocks of output rows, so the gathered matrix never exceeds IM2COL_LIMIT cells.
+    through in blocks of whole output rows of at most IM2COL_LIMIT gathered cells (or one row).
     """
     x, w = _check_arrays(x, w)
     w = kernel_as_used(w, operation)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .conv import conv2d, conv2d_loop, im2col_blocks, pad_input
+from .conv import conv2d, conv2d_loop, im2col_blocks, pad_input, phase_planes
 from .costs import Cost, _count, _in_shape
 from .errors import ConvConfigError
 from .geometry import as_pair, plan
@@ -30,9 +30,13 @@ def _check_depthwise(x, w) -> tuple[np.ndarray, np.ndarray, int]:
     return x, w, w.shape[0] // x.shape[0]
 
 
-# cells of gathered windows per block; 2**19 (2 MB of float32) measured fastest here for 32x112x112 3x3,
-# against 2**17 and 2**22 (the whole matrix), which were 10-20% slower
+# Two ways to the same sums. Small inputs (the pages'): gather every window (im2col) and multiply
+# by the kernels, DEPTHWISE_BLOCK cells of windows at a time so they stay in the processor's cache.
+# Long rows of output (an image): BLAS axpy, y += a * x, one pass over a shifted input per kernel
+# cell; no gathered copy, which for a 3x3 kernel costs more than the products themselves.
 DEPTHWISE_BLOCK = 2**19
+AXPY_MIN_RUN = 2048  # output cells per kernel below which im2col was faster here (per-call costs)
+AXPY_PIECE = 10_000  # cells per axpy call: OpenBLAS keeps an axpy of up to 10,000 on the calling thread
 
 
 def depthwise_conv2d(x, w, stride=1, padding=0, dilation=1) -> np.ndarray:
@@ -47,13 +51,57 @@ def depthwise_conv2d(x, w, stride=1, padding=0, dilation=1) -> np.ndarray:
     g = plan(x.shape[1:], w.shape[1:], stride, padding, dilation)
     dtype = np.result_type(x.dtype, w.dtype, np.float32)
     (ho, wo), (kh, kw), c = g["out"], w.shape[1:], x.shape[0]
-    weights = w.reshape(c, m, kh * kw).astype(dtype, copy=False)
+    weights = w.astype(dtype, copy=False)
+    axpy = _axpy(dtype) if ho * wo >= AXPY_MIN_RUN else None
+    # BLAS axpy skips a zero weight, which numpy would multiply: 0 * inf is nan; keep numpy's answer
+    if axpy is not None and (weights.all() or np.isfinite(x).all()):
+        return _depthwise_axpy(x, weights, m, g, axpy)
+    weights = weights.reshape(c, m, kh * kw)
     out = np.empty((c, m, ho * wo), dtype=dtype)
-    # per channel, its windows as a (kh*kw x Ho*Wo) matrix; its m kernels as (m x kh*kw): a batched
-    # product over a few channels at a time, so the gathered windows stay in the processor's cache
+    # per channel, its windows as a (kh*kw x Ho*Wo) matrix; its m kernels as (m x kh*kw): one
+    # batched product over the channels of each block
     for channels, positions, cols in im2col_blocks(x, g, dtype, DEPTHWISE_BLOCK, all_channels=False):
         np.matmul(weights[channels], cols, out=out[channels, :, positions])
     return out.reshape(c * m, ho, wo)
+
+
+def _axpy(dtype):
+    """BLAS axpy (y += a * x, in place) for dtype, or None for a dtype BLAS does not have."""
+    if dtype not in (np.float32, np.float64, np.complex64, np.complex128):
+        return None
+    from scipy.linalg.blas import get_blas_funcs  # imported on first use: small inputs never need it
+
+    return get_blas_funcs("axpy", dtype=dtype)
+
+
+def _depthwise_axpy(x, weights, m, g, axpy) -> np.ndarray:
+    """depthwise_conv2d as shift-and-add: for each kernel and kernel cell, out += weight * (input shifted).
+
+    The input is split into phase planes (see phase_planes), in which output (oy, ox) meets
+    kernel cell (i, j) at a fixed shift: in a plane's cells read row by row, every output of a
+    kernel is one run, out[oy * Wq + ox], and each kernel cell adds one shifted run of the input
+    to it. The Wq - Wo cells between output rows are scratch, dropped at the end.
+    Each call covers at most AXPY_PIECE cells: OpenBLAS runs a longer axpy on extra threads, and
+    those threads (SciPy's OpenBLAS, not NumPy's) then spin for a while, competing with NumPy's
+    own BLAS threads: a matrix product right after ran 30 times slower.
+    """
+    planes, rows, cols = phase_planes(x, g, weights.dtype)
+    flat = np.ascontiguousarray(planes, dtype=weights.dtype).reshape(-1)
+    n_rows, n_cols, c, hq, wq = planes.shape
+    (ho, wo), n = g["out"], weights.shape[0]
+    plane, run = hq * wq, (ho - 1) * wq + wo
+    # where kernel cell (i, j) of channel 0 starts reading, in the order of the kernel's cells
+    starts = [(p * n_cols + q) * c * plane + r * wq + s for p, r in rows for q, s in cols]
+    pieces = -(-run // AXPY_PIECE)
+    size = -(-run // pieces)
+    out = np.zeros(n * ho * wq, dtype=weights.dtype)
+    for k, kernel in enumerate(weights.reshape(n, -1).tolist()):
+        for first in range(0, run, size):
+            length, channel, at = min(size, run - first), (k // m) * plane + first, k * ho * wq + first
+            for start, a in zip(starts, kernel):
+                out = axpy(flat, out, length, a, channel + start, 1, at, 1)
+    out = out.reshape(n, ho, wq)
+    return out if wq == wo else np.ascontiguousarray(out[:, :, :wo])
 
 
 def depthwise_conv2d_loop(x, w, stride=1, padding=0, dilation=1, counter=None) -> np.ndarray:

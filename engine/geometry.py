@@ -81,6 +81,11 @@ def axis_padding(i: int, k: int, stride: int, padding, dilation: int, axis: str 
 
 def axis_output_size(i: int, k: int, stride: int, padding, dilation: int, axis: str = "") -> int:
     before, after = axis_padding(i, k, stride, padding, dilation, axis)
+    return _fitted_output_size(i, k, stride, dilation, before, after, axis)
+
+
+def _fitted_output_size(i: int, k: int, stride: int, dilation: int, before: int, after: int, axis: str) -> int:
+    """axis_output_size once the padding is known."""
     span = effective_span(k, dilation)
     padded = i + before + after
     if span > padded:
@@ -127,7 +132,7 @@ def plan(in_hw, kernel_hw, stride=1, padding=0, dilation=1):
     ph, pw = resolve_padding(padding)
     pads = (axis_padding(h, kh, sh, ph, dh, "rows"), axis_padding(w, kw, sw, pw, dw, "columns"))
     out = (
-        axis_output_size(h, kh, sh, ph, dh, "rows"),
-        axis_output_size(w, kw, sw, pw, dw, "columns"),
+        _fitted_output_size(h, kh, sh, dh, *pads[0], "rows"),
+        _fitted_output_size(w, kw, sw, dw, *pads[1], "columns"),
     )
     return {"kernel": (kh, kw), "stride": (sh, sw), "dilation": (dh, dw), "pads": pads, "out": out}
