@@ -292,6 +292,18 @@ def show_chart(figure, key: str) -> None:
         export_button(figure, key)  # at the size a screen shows it, not the projector's
 
 
+def wrapping_columns(spec, key: str, min_rem: float, gap: str = "large"):
+    """st.columns that stack, one under the other at full width, when the page cannot give each at
+    least `min_rem` rem (Streamlit's own columns stack only on a phone). In rem, so presenter mode's
+    larger text asks for wider columns too. Returns the columns, as st.columns does."""
+    key = f"columns_{key}"  # apart from the controls' keys
+    row = f".st-key-{key} > [data-testid='stLayoutWrapper'] > [data-testid='stHorizontalBlock']"
+    st.html(f"<style>{row} {{ flex-wrap: wrap; row-gap: 1rem; }} "
+            f"{row} > [data-testid='stColumn'] {{ min-width: min(100%, {min_rem}rem); }}</style>")
+    with st.container(key=key):
+        return st.columns(spec, gap=gap)
+
+
 # ---------------------------------------------------------------- the classroom: steps, presenter mode, links
 
 PRESENTER_SCALE = 1.35  # charts in presenter mode; the page's text grows by PRESENTER_CSS's root size

@@ -143,7 +143,7 @@ if operation == "convolution":
         st.caption("These kernels are neither symmetric nor antisymmetric under the flip, so the output "
                    "differs from cross-correlation's in more than its sign.")
 
-size_col, cost_col = st.columns(2, gap="large")
+size_col, cost_col = ui.wrapping_columns(2, "size_cost", 28)  # one under the other where the formulas need it
 with size_col:
     st.subheader(f"Output size: {out_h}×{out_w}×{n_kernels}")
     st.markdown("Along each axis (Dumoulin & Visin 2016, relation 15), with padding p before and p′ after:")

@@ -94,7 +94,7 @@ if not ui.predict(
 st.subheader(f"Step 1: every channel filtered by its own kernel ({n_maps} maps of {out_h}×{out_w})")
 ui.show_chart(scan, key="scan")
 per_kernel = out_h * out_w * size * size
-a, b, c, d = st.columns(4)
+a, b, c, d = ui.wrapping_columns(4, "depthwise_costs", 11, gap="small")  # fewer to a row where labels would be cut
 a.metric("Multiplications per kernel", viz.count(per_kernel))
 b.metric("All kernels", viz.count(cost.multiplications))
 c.metric("Parameters", viz.count(cost.params))

@@ -171,7 +171,7 @@ st.caption("Counting convention: every multiply the sliding kernel performs, pad
 st.subheader("How much cheaper: 1/N + 1/k²")
 measured = Fraction(separable.multiplications, standard.multiplications)
 formula = Fraction(1, kernels) + Fraction(1, size * size)
-a, b, c = st.columns(3)
+a, b, c = ui.wrapping_columns(3, "ratio_metrics", 12, gap="small")
 a.metric("Measured: separable ÷ standard", ratio_text(measured),
          help=f"{viz.count(separable.multiplications)} ÷ {viz.count(standard.multiplications)}")
 b.metric("MobileNet: 1/N + 1/k²", ratio_text(formula), help=f"1/{kernels} + 1/{size}²")
@@ -250,7 +250,7 @@ st.markdown(
 )
 grouped = [engine.grouped_cost(in_shape, size, kernels, g, stride, padding, bias=bias) for g in options]
 as_depthwise = engine.grouped_cost(in_shape, size, channels, channels, stride, padding)
-chart_col, table_col = st.columns(2, gap="large")
+chart_col, table_col = ui.wrapping_columns(2, "groups", 26)  # the table under the chart where it needs the width
 with chart_col:
     ui.show_chart(chart("groups_figure", options, grouped, groups, separable), key="chart_groups")
 with table_col:
@@ -303,14 +303,14 @@ layer_standard = engine.standard_cost(in_shape, size, kernels, stride, padding)
 layer_separable = engine.depthwise_separable_cost(in_shape, size, kernels, stride, padding)
 st.markdown("Depthwise then pointwise is itself a standard convolution, with one particular kernel. Output map n "
             "adds up the pointwise weights times the depthwise maps, and the weights can move inside:")
-st.latex(r"y_n = \sum_c P[n, c]\,\bigl(D[c] \star x_c\bigr) = \sum_c \bigl(P[n, c]\, D[c]\bigr) \star x_c"
-         r"\qquad\Longrightarrow\qquad W[n, c] = P[n, c] \cdot D[c]")
+st.latex(r"\begin{gathered} y_n = \sum_c P[n, c]\,\bigl(D[c] \star x_c\bigr) = \sum_c \bigl(P[n, c]\, D[c]\bigr)"
+         r" \star x_c \\ \Longrightarrow\quad W[n, c] = P[n, c] \cdot D[c] \end{gathered}")  # two lines: a narrow page
 st.markdown(
     f"So each standard kernel's {size}×{size} channel slices are **scaled copies of the same C patterns** "
     "D₁, D₂, …: kernel 1 and kernel 2 may weigh channel 1's pattern differently, but never use a different "
     "pattern for it. A standard convolution may give every kernel and channel its own pattern."
 )
-fig_col, text_col = st.columns([3, 2], gap="large")
+fig_col, text_col = ui.wrapping_columns([3, 2], "equivalent", 22)
 with fig_col:
     ui.show_chart(chart("equivalent_kernel_figure", d, p, w), key="chart_equivalent")
 with text_col:
@@ -347,8 +347,8 @@ with text_col:
     )
 
 with st.expander("Show the math: the three counts"):
-    st.latex(r"\text{standard} = N \cdot H_o W_o \cdot C k^2 \qquad \text{depthwise} = C \cdot H_o W_o \cdot k^2"
-             r"\qquad \text{pointwise} = N \cdot H_o W_o \cdot C")
+    st.latex(r"\begin{gathered} \text{standard} = N \cdot H_o W_o \cdot C k^2 \\ \text{depthwise} = C \cdot H_o W_o "
+             r"\cdot k^2 \\ \text{pointwise} = N \cdot H_o W_o \cdot C \end{gathered}")  # one a line: a narrow page
     st.latex(r"\frac{\text{depthwise} + \text{pointwise}}{\text{standard}} = "
              r"\frac{C H_o W_o k^2 + N H_o W_o C}{N H_o W_o C k^2} = \frac{1}{N} + \frac{1}{k^2}")
     st.markdown("The engine computes each count from the output size it works out for the layer "

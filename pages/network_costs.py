@@ -93,16 +93,17 @@ if not ui.predict(
     st.stop()
 
 st.subheader(f"MobileNet v1 ({described}): {millions(total.multiplications)} mult-adds")
-mobilenet, standard, ratio = st.columns([2, 2, 1])
+# boxes, and the metrics in them, go one under the other where a row would cut their numbers
+mobilenet, standard, ratio = ui.wrapping_columns([2, 2, 1], "totals", 14, gap="small")
 with mobilenet.container(border=True):
     st.markdown("**MobileNet v1**: depthwise separable")
-    a, b = st.columns(2)
+    a, b = ui.wrapping_columns(2, "totals_mobilenet", 10, gap="small")
     a.metric("Mult-adds", millions(total.multiplications),
              help=f"{viz.count(total.multiplications)} multiplications")
     b.metric("Parameters", millions(total.params, 1), help=f"{viz.count(total.params)} weights and biases")
 with standard.container(border=True):
     st.markdown("**The same with standard 3×3 convolutions**")
-    a, b = st.columns(2)
+    a, b = ui.wrapping_columns(2, "totals_standard", 10, gap="small")
     a.metric("Mult-adds (standard)", millions(standard_total.multiplications),
              help=f"{viz.count(standard_total.multiplications)}: every depthwise + pointwise pair replaced by "
                   "one standard 3×3 convolution with the same input and output")

@@ -203,11 +203,12 @@ def routes(kernel_bytes, shape, col, row, pattern, height, width, seed, stride, 
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
-def scan(trace_key, which, frame_ms, label):
+def scan(trace_key, which, frame_ms, label, width_px):
     traces = routes(*trace_key)
     if trace_key[10] == "convolution":  # the key's 11th entry is the operation
-        return viz.scan.label_flipped(viz.scan_figure(traces[which], frame_ms=frame_ms, input_label=label, width_px=440))
-    return viz.scan_figure(traces[which], frame_ms=frame_ms, input_label=label, width_px=440)
+        return viz.scan.label_flipped(viz.scan_figure(traces[which], frame_ms=frame_ms, input_label=label,
+                                                      width_px=width_px))
+    return viz.scan_figure(traces[which], frame_ms=frame_ms, input_label=label, width_px=width_px)
 
 
 key = (kernel.tobytes(), kernel.shape, tuple(col), tuple(row), pattern, height, width, seed, stride, padding,
@@ -218,7 +219,7 @@ except ConvConfigError as error:
     ui.explain(error)
     st.stop()
 
-a, b, c, d = st.columns(4)
+a, b, c, d = ui.wrapping_columns(4, "route_costs", 14, gap="small")  # two to a row where four would cut them
 a.metric(f"Full {kh}×{kw} kernel", viz.count(full_cost.multiplications), help="multiplications")
 b.metric(f"Pass 1: {kh}×1", viz.count(cost1.multiplications), help="multiplications")
 c.metric(f"Pass 2: 1×{kw}", viz.count(cost2.multiplications), help="multiplications")
@@ -243,16 +244,23 @@ else:
     st.warning(f"The two passes use the best rank-1 kernel, so the outputs differ by up to {viz.number(difference, 3)}.",
                icon=":material/warning:")
 
-full_col, pass_col = st.columns(2, gap="medium")
+# The scans side by side where each gets about half a wide screen, else one under the other; in presenter
+# mode always one under the other, each as wide as the Convolution page's scan.
+if ui.presenter():
+    full_col = pass_col = st.container()
+    scan_px = 760
+else:
+    full_col, pass_col = ui.wrapping_columns(2, "routes", 34, gap="medium")
+    scan_px = 540
 with full_col:
     st.markdown(f"**The full {kh}×{kw} kernel{', flipped' if flipped else ''}**")
-    ui.show_chart(scan(key, 0, SPEEDS[speed], "input"), key="scan_full")
+    ui.show_chart(scan(key, 0, SPEEDS[speed], "input", scan_px), key="scan_full")
 with pass_col:
     st.markdown(f"**Pass 1: the {kh}×1 column{', reversed' if flipped else ''}** gives the intermediate map "
                 f"({cost1.out_shape[1]}×{cost1.out_shape[2]})")
-    ui.show_chart(scan(key, 1, SPEEDS[speed], "input"), key="scan_first")
+    ui.show_chart(scan(key, 1, SPEEDS[speed], "input", scan_px), key="scan_first")
     st.markdown(f"**Pass 2: the 1×{kw} row{', reversed' if flipped else ''}** over the intermediate map")
-    ui.show_chart(scan(key, 2, SPEEDS[speed], "intermediate"), key="scan_second")
+    ui.show_chart(scan(key, 2, SPEEDS[speed], "intermediate", scan_px), key="scan_second")
 
 # ---- Sums of separable kernels
 st.subheader("Any kernel as a sum of separable kernels")

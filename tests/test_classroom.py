@@ -252,8 +252,9 @@ def font_sizes(node, path="", found=None) -> dict:
 
 
 def test_presenter_mode_enlarges_every_font_and_the_height():
-    trace, _, _ = lecture_scan()
-    figure = viz.scan_figure(trace)
+    from viz import flatten
+
+    figure = flatten.flatten_figure(np.arange(18.0).reshape(2, 3, 3), selected=3)
     big = presentation.enlarge(figure, 1.5)
     before, after = figure.to_dict(), big.to_dict()
     assert after["layout"]["height"] == round(before["layout"]["height"] * 1.5)
@@ -263,7 +264,41 @@ def test_presenter_mode_enlarges_every_font_and_the_height():
         if size > 1:  # the slider's hidden tick labels stay hidden
             assert large[where] == pytest.approx(size * 1.5, abs=0.1), where
     assert after["frames"] == before["frames"]
-    assert after["layout"]["sliders"][0]["currentvalue"]["font"]["size"] == pytest.approx(15 * 1.5)
+    slider = after["layout"]["sliders"][0]
+    assert slider["currentvalue"]["font"]["size"] == pytest.approx(14 * 1.5)
+    # the slider starts right of Play and Pause, which grow with their font
+    assert slider["pad"]["l"] == round(before["layout"]["sliders"][0]["pad"]["l"] * 1.5)
+
+
+def test_presenter_mode_makes_a_scan_as_large_as_a_projector_screen_allows():
+    trace, _, _ = lecture_scan()
+    figure = viz.scan_figure(trace)
+    big = presentation.enlarge(figure, 1.35)
+    before, after = figure.to_dict(), big.to_dict()
+    layout = after["layout"]
+    # the grids and the Play / slider row on one 1280×720 screen
+    assert layout["height"] <= presentation.PRESENTER_MAX_HEIGHT
+
+    def cell(spec):  # the cell the height gives (the canvas keeps its cells square)
+        margin, y = spec["layout"]["margin"], spec["layout"]["yaxis"]["range"]
+        return (spec["layout"]["height"] - margin["t"] - margin["b"]) / abs(y[0] - y[1])
+
+    assert cell(after) > 1.8 * cell(before)  # far larger on a wide screen
+    x = layout["xaxis"]["range"]
+    assert cell(after) * abs(x[1] - x[0]) <= presentation.PRESENTER_WIDE_PX  # and no wider than it
+    # the numbers fit the cells of the narrower screen, and read large
+    narrow = min(cell(after), (presentation.PRESENTER_NARROW_PX - 16) / abs(x[1] - x[0]))
+    for trace_ in after["data"]:
+        if trace_.get("type") == "heatmap" and trace_.get("text") is not None:
+            longest = max(len(t) for row in trace_["text"] for t in row)
+            assert 18 <= trace_["textfont"]["size"] and trace_["textfont"]["size"] * 0.56 * longest <= 0.9 * narrow
+    small, large = font_sizes(before), font_sizes(after)
+    for where, size in small.items():
+        if size > 1 and ".textfont" not in where:  # every other font: times the factor
+            assert large[where] == pytest.approx(size * 1.35, abs=0.1), where
+    assert after["frames"] == before["frames"]
+    assert layout["sliders"][0]["currentvalue"]["font"]["size"] == pytest.approx(15 * 1.35, abs=0.1)
+    assert layout["sliders"][0]["pad"]["l"] == round(viz.scan.BUTTONS_PX * 1.35)
 
 
 def test_presenter_mode_on_a_page():

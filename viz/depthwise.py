@@ -34,11 +34,13 @@ def not_yet_computed(at: Placed, oy: int, ox: int, grow: float = 0.15) -> str:
 
 
 def depthwise_scan_figure(trace: DepthwiseTrace, frame_ms: int = 700, width_px: int = 900,
-                          shown_products: int = 2) -> go.Figure:
+                          shown_products: int = 2, fit_px: int = 550) -> go.Figure:
     """One row per input channel: the channel, its kernel(s), its output map(s); all move together.
 
     trace : engine.depthwise_trace(...)
     shown_products : how many channels' products the caption writes out
+    fit_px : the narrowest the chart gets (a 1024 px screen, the sidebar open): each channel's title is
+        sized to fit its channel's width there, so titles never run into each other
     """
     channels, hp, wp = trace.padded.shape
     kernels, kh, kw = trace.kernels.shape
@@ -80,10 +82,14 @@ def depthwise_scan_figure(trace: DepthwiseTrace, frame_ms: int = 700, width_px: 
 
     annotations = [dict(text="", x=0, y=1, xref="paper", yref="paper", yshift=12, xanchor="left", yanchor="bottom",
                         align="left", showarrow=False, font=dict(size=15, color=style.LABEL))]
+    unit_px = unit_w * min(width_px, fit_px) / (x_range[1] - x_range[0])  # a channel's width on the narrowest chart
     for c, at in enumerate(inputs):
         maps = f"maps {c * m + 1}–{c * m + m}" if m > 1 else f"map {c + 1}"
-        annotations.append(dict(x=at.x - 0.5, y=at.y - 0.6, text=f"<b>channel {c + 1}</b> → its kernel{'s' if m > 1 else ''} → {maps}",
-                                showarrow=False, xanchor="left", yanchor="bottom", font=dict(size=12, color=style.LABEL)))
+        title = f"channel {c + 1} → {maps}"  # its kernels stand between the two
+        size = max(8, min(12, int(unit_px / (0.62 * len(title)))))
+        annotations.append(dict(x=at.x - 0.5, y=at.y - 0.6, text=f"<b>channel {c + 1}</b> → {maps}",
+                                showarrow=False, xanchor="left", yanchor="bottom",
+                                font=dict(size=size, color=style.LABEL)))
 
     outline = dict(color=style.WINDOW, width=3)
     shapes = [

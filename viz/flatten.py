@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from engine import flat_index, source_of
 
 from . import style
+from .scan import BUTTONS_PX, CONTROLS_PX
 
 # Okabe & Ito's colour-blind-safe palette, one colour per channel
 CHANNEL_COLOURS = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
@@ -70,13 +71,21 @@ def flatten_figure(x: np.ndarray, order: str = "CHW", selected: int | None = Non
                                 marker=dict(symbol="square-open", size=size + 4, color="#bbbbbb", line=dict(width=1))))
     traces.append(go.Scatter(x=slot_x, y=slot_y + 1.0, mode="text", text=[str(i) for i in range(n)], hoverinfo="skip",
                              textfont=dict(size=10, color="#666666"), showlegend=False, name="index"))
+    shapes = []
     if selected is not None and 0 <= selected < n:
         c, h, w = order_cells[selected]
         hx, hy = home[(c, h, w)]
-        traces.append(go.Scatter(x=[hx, slot_x[selected]], y=[hy, slot_y[selected]], mode="markers+lines",
+        sx, sy = float(slot_x[selected]), float(slot_y[selected])
+        # a ring on the cell and on its slot, and a dotted link between them that stops at the rings and
+        # passes under the cells: drawn across a cell's digit, it turns a 3 into an 8
+        dx, dy = sx - hx, sy - hy
+        cut = min(0.6 / abs(dx) if dx else 1.0, 0.6 / abs(dy) if dy else 1.0)
+        if cut < 0.5:
+            shapes.append(dict(type="line", x0=hx + dx * cut, y0=hy + dy * cut, x1=sx - dx * cut, y1=sy - dy * cut,
+                               xref="x", yref="y", layer="below", line=dict(color="#111111", width=2, dash="dot")))
+        traces.append(go.Scatter(x=[hx, sx], y=[hy, sy], mode="markers",
                                  marker=dict(size=size + 12, symbol="square-open", color="#111111", line=dict(width=3)),
-                                 line=dict(color="#111111", width=2, dash="dot"), hoverinfo="skip", showlegend=False,
-                                 name="selected"))
+                                 hoverinfo="skip", showlegend=False, name="selected"))
     frames = []
     for moved in range(n + 1):
         xs, ys = positions(moved)
@@ -93,20 +102,23 @@ def flatten_figure(x: np.ndarray, order: str = "CHW", selected: int | None = Non
     step = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
     fig = go.Figure(data=traces, frames=frames)
     fig.update_layout(
-        height=int(min(900, 120 + 34 * (y_bottom + 2))), margin=dict(l=10, r=10, t=40, b=90),
+        height=int(min(900, 120 + 34 * (y_bottom + 2))), margin=dict(l=10, r=10, t=40, b=CONTROLS_PX),
         paper_bgcolor=style.BACKGROUND, plot_bgcolor=style.BACKGROUND, font=dict(family=style.FONT, size=14),
         xaxis=dict(visible=False, range=[-1, x_right], fixedrange=True),
         yaxis=dict(visible=False, range=[y_bottom, -2], fixedrange=True),
-        annotations=annotations, legend=dict(orientation="h", y=1.06, x=0),
-        updatemenus=[dict(type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top", pad=dict(t=50),
+        annotations=annotations, shapes=shapes, legend=dict(orientation="h", y=1.06, x=0),
+        # as in the scans: Play and Pause level with the slider's rail, the slider starting right of them
+        updatemenus=[dict(type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top",
+                          pad=dict(t=26, r=4),
                           showactive=False, buttons=[
                               dict(label="▶ Play", method="animate",
                                    args=[None, {"frame": {"duration": frame_ms, "redraw": False}, "fromcurrent": True,
                                                 "transition": {"duration": int(frame_ms * 0.8), "easing": "cubic-in-out"},
                                                 "mode": "immediate"}]),
                               dict(label="❚❚ Pause", method="animate", args=[[None], step])])],
-        sliders=[dict(active=0, x=0.2, len=0.8, y=0, yanchor="top", pad=dict(t=10),
-                      currentvalue=dict(prefix="cells moved: ", font=dict(size=14)),
+        sliders=[dict(active=0, x=0, len=1, y=0, yanchor="top", pad=dict(t=4, l=BUTTONS_PX), ticklen=0, minorticklen=0,
+                      # its own colour: the slider's font, which the current step would take, is transparent
+                      currentvalue=dict(prefix="cells moved: ", font=dict(size=14, color=style.LABEL)),
                       font=dict(size=1, color="rgba(0,0,0,0)"),  # the labels are long: only the current one shows
                       steps=[dict(label=moved_label(m, order_cells), method="animate", args=[[str(m)], step])
                              for m in range(n + 1)])],

@@ -10,9 +10,17 @@ import re
 
 import plotly.graph_objects as go
 
-from .scan import AnimatedFigure
+from .scan import MIN_TEXT_PX, AnimatedFigure, fitting_font
 
 PATH_PART = re.compile(r"^([A-Za-z_]\w*)(?:\[(\d+)\])?$")
+
+# A scan (a canvas of square cells) on a projector: as large as the screen allows. Streamlit gives a
+# chart the page's width but the figure's own height, so the height is chosen here, for both screens
+# presenter mode is made for (widths are the chart's, with the sidebar open).
+PRESENTER_MAX_HEIGHT = 650  # px: the grids and the Play / slider row on one 1280×720 screen
+PRESENTER_NARROW_PX = 900  # px: the chart at 1280×720; the numbers on the cells fit its cells
+PRESENTER_WIDE_PX = 1540  # px: the chart at 1920×1080; no cell grows past what it can show
+CELL_GROWTH = 2.0  # how much a scan's cells may grow, height and width allowing
 
 
 def is_animated(figure) -> bool:
@@ -115,14 +123,61 @@ def _scale_fonts(node, factor: float) -> None:
             _scale_fonts(item, factor)
 
 
+def _scale_pad(slider: dict, factor: float) -> None:
+    """A slider's padding grows with the buttons beside it: its left pad keeps it clear of them."""
+    pad = slider.get("pad") or {}
+    for side in ("t", "l"):
+        if side in pad:
+            pad[side] = round(pad[side] * factor)
+
+
+def _canvas(layout: dict):
+    """(cells across, cells down) of a figure whose y axis keeps its cells square (a scan), else None."""
+    x, y = layout.get("xaxis") or {}, layout.get("yaxis") or {}
+    if y.get("scaleanchor") != "x" or not x.get("range") or not y.get("range"):
+        return None
+    return abs(x["range"][1] - x["range"][0]), abs(y["range"][1] - y["range"][0])
+
+
+def _fit_scan(data: list, layout: dict, canvas, planned_cell: float, factor: float) -> None:
+    """A scan's presenter size: its cells as large as PRESENTER_MAX_HEIGHT and the wide screen allow
+    (up to CELL_GROWTH times the planned cell), and the numbers on them sized for the narrow screen's
+    cells, so that they fit on both. A scan too tall for that height (many channels) keeps cells
+    `factor` times the planned ones, as far as the narrow screen's width allows: a projector shows it
+    in parts, but larger. Margins are already enlarged. Changes data and layout."""
+    across, down = canvas
+    margin = layout.get("margin", {})
+    top, bottom, sides = margin.get("t", 0), margin.get("b", 0), margin.get("l", 0) + margin.get("r", 0)
+    fits_screen = (PRESENTER_MAX_HEIGHT - top - bottom) / down
+    readable = min(planned_cell * factor, (PRESENTER_NARROW_PX - sides) / across)
+    cell = min(planned_cell * CELL_GROWTH, (PRESENTER_WIDE_PX - sides) / across, max(fits_screen, readable))
+    layout["height"] = int(top + bottom + down * cell)
+    narrow = min(cell, (PRESENTER_NARROW_PX - sides) / across)
+    for trace in data:
+        if trace.get("type") == "heatmap" and trace.get("text") is not None:
+            size = fitting_font(narrow, trace["text"], largest=round(18 * factor))
+            if size >= MIN_TEXT_PX:
+                trace["textfont"]["size"] = size
+            else:
+                trace["text"] = trace["texttemplate"] = None
+        elif trace.get("name") == "sampled cells":
+            trace["marker"]["size"] = max(6.0, narrow * 0.95)
+
+
 def enlarge(figure, factor: float):
     """A copy of a figure for a projector: every font and the height (margins too) times `factor`.
 
-    The grids keep their aspect, so they grow with the height when the page is wide enough.
+    The grids keep their aspect, so they grow with the height when the page is wide enough. A scan
+    (an animation on a canvas of cells) gets the height and numbers of `_fit_scan` instead, and every
+    slider starts right of its Play and Pause buttons, which grow with their font.
     """
     spec = figure.to_dict()
     data, layout = spec["data"], spec["layout"]
     layout.pop("sliders", None)
+    canvas = _canvas(layout) if isinstance(figure, AnimatedFigure) and layout.get("height") else None
+    if canvas:
+        margin = layout.get("margin", {})
+        planned_cell = (layout["height"] - margin.get("t", 0) - margin.get("b", 0)) / canvas[1]
     _scale_fonts(data, factor)
     _scale_fonts(layout, factor)
     layout.setdefault("font", {})
@@ -143,12 +198,17 @@ def enlarge(figure, factor: float):
     for annotation in layout.get("annotations", []):
         if "yshift" in annotation:
             annotation["yshift"] = round(annotation["yshift"] * factor)
+    if canvas:
+        _fit_scan(data, layout, canvas, planned_cell, factor)
     if isinstance(figure, AnimatedFigure):
         slider = copy.deepcopy(figure._raw_slider)
         _scale_fonts(slider, factor)
+        _scale_pad(slider, factor)
         return AnimatedFigure(data=data, layout=layout, frames=figure._raw_frames, slider=slider)
     sliders = copy.deepcopy([s.to_plotly_json() for s in figure.layout.sliders])
     _scale_fonts(sliders, factor)
+    for slider in sliders:
+        _scale_pad(slider, factor)
     if sliders:
         layout["sliders"] = sliders
     spec["layout"] = layout

@@ -26,6 +26,10 @@ from . import style
 
 MIN_TEXT_PX = 7  # below this, values are not printed on cells (hover still shows them)
 TITLE_PX_PER_CHAR = 8.2  # a 14 px title, for reserving room above each block
+TITLE_LINE_PX = 17  # a line of a 14 px block title
+CAPTION_LINE_PX = 20  # a line of the 15 px caption above the titles
+BUTTONS_PX = 165  # Play and Pause side by side (14 px): the step slider starts right of them, never under them
+CONTROLS_PX = 64  # the step slider's row under the canvas, Play and Pause level with its rail
 
 
 class AnimatedFigure(go.Figure):
@@ -83,10 +87,10 @@ def arrange(count: int, rows: int, cols: int, x0: int, y0: int, per_row: int, la
     ]
 
 
-def fitting_font(cell_px: float, texts) -> int:
-    """The largest font (at most 18 px) at which the longest text still fits in a cell."""
+def fitting_font(cell_px: float, texts, largest: float = 18) -> int:
+    """The largest font (at most `largest` px) at which the longest text still fits in a cell."""
     longest = max((len(t) for row in texts for t in row), default=1)
-    return int(min(18, cell_px * 0.45, cell_px * 0.9 / (0.56 * max(longest, 1))))
+    return int(min(largest, cell_px * 0.45, cell_px * 0.9 / (0.56 * max(longest, 1))))
 
 
 def heatmap(values: np.ndarray, at: Placed, name: str, cell_px: float, zmax: float, hover: str) -> dict:
@@ -170,15 +174,23 @@ def sampled_cells(inputs: list[Placed], kernel_hw, dilation, cell_px: float) -> 
 
 
 def animated_figure(data, frames, labels, frame_ms, *, height, top_px, bottom_px, shapes, annotations, x_range,
-                    y_range) -> "AnimatedFigure":
+                    y_range, caption_px: float = 6) -> "AnimatedFigure":
     """The figure every scan shares: one canvas of cells, overlay axes x2/y2 (x3/y3, y4) that frames
-    shift, a step slider whose labels carry the running count, and Play / Pause."""
+    shift, a step slider whose labels carry the running count, and Play / Pause.
+
+    The caption (annotations[0]) rides `caption_px` above the canvas's top, and the canvas keeps to the
+    bottom of the plotting area: on a chart narrower than planned, the cells shrink and the spare height
+    is left above the caption, never between the grids and the slider. The slider starts right of the
+    buttons (its left pad is in pixels), so a narrow chart never puts a button on the slider.
+    """
     first = frames[0]["layout"]
+    annotations[0].update(x=x_range[0], y=y_range[1] + 0.01, xref="x", yref="y", yshift=caption_px,
+                          xanchor="left", yanchor="bottom")
     scrub = {"frame": {"redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
     play = {"frame": {"duration": int(frame_ms), "redraw": False}, "fromcurrent": True,
             "transition": {"duration": 0}, "mode": "immediate"}
     slider = dict(
-        active=0, x=0.2, len=0.8, y=0, yanchor="top", pad=dict(t=10, b=0), ticklen=0, minorticklen=0,
+        active=0, x=0, len=1, y=0, yanchor="top", pad=dict(t=4, b=0, l=BUTTONS_PX), ticklen=0, minorticklen=0,
         font=dict(size=1, color="rgba(0,0,0,0)"),
         currentvalue=dict(prefix="Step ", font=dict(size=15, color=style.LABEL)),
         steps=[{"args": [[frame["name"]], scrub], "label": label, "method": "animate"}
@@ -191,12 +203,12 @@ def animated_figure(data, frames, labels, frame_ms, *, height, top_px, bottom_px
         shapes=shapes, annotations=annotations,
         xaxis=dict(visible=False, range=x_range, constrain="domain", constraintoward="left", fixedrange=True),
         yaxis=dict(visible=False, range=y_range, scaleanchor="x", scaleratio=1, constrain="domain",
-                   constraintoward="top", fixedrange=True),
+                   constraintoward="bottom", fixedrange=True),
         **{f"{axis}axis{i}": dict(visible=False, overlaying=axis, range=first[f"{axis}axis{i}.range"], fixedrange=True)
            for axis, i in (("x", 2), ("y", 2), ("x", 3), ("y", 3), ("y", 4)) if f"{axis}axis{i}.range" in first},
         showlegend=False, hovermode="closest",
         updatemenus=[dict(
-            type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top", pad=dict(t=46, r=4),
+            type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top", pad=dict(t=26, r=4),
             showactive=False,
             buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
                      dict(label="❚❚ Pause", method="animate", args=[[None], scrub])],
@@ -281,7 +293,7 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
     title_px = [max(len(line) for line in re.sub("<b>|</b>", "", t).split("<br>")) * TITLE_PX_PER_CHAR for t in titles]
     per_row_in = 1 if channels == 1 else 2
     grid_cells = [per_row_in * (wp + 1) - 1, channels * (kw + 1) - 1, wo]
-    gap, edge = 3, 1
+    gap, edge = 2, 1
 
     def needed_px(cell: float) -> float:
         return sum(max(g * cell, t) for g, t in zip(grid_cells, title_px)) + (2 * gap + 2 * edge) * cell
@@ -292,19 +304,21 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
         low, high = (mid, high) if needed_px(mid) <= width_px else (low, mid)
     cell_px = low
     slots = [max(g, t / cell_px) for g, t in zip(grid_cells, title_px)]
-    title_rows = int(np.ceil(((max(t.count("<br>") for t in titles) + 1) * 18 + 8) / cell_px + 0.3))
     sub_rows = int(np.ceil(17 / cell_px)) if channels > 1 or n_kernels > 1 else 0
-    inputs = arrange(channels, hp, wp, 0, title_rows, per_row_in, sub_rows if channels > 1 else 0)
+    inputs = arrange(channels, hp, wp, 0, 0, per_row_in, sub_rows if channels > 1 else 0)
     kx = int(np.ceil(slots[0] + gap))
-    kernels = [arrange(channels, kh, kw, kx, title_rows + n * (kh + 1 + sub_rows), channels, sub_rows)
+    kernels = [arrange(channels, kh, kw, kx, n * (kh + 1 + sub_rows), channels, sub_rows)
                for n in range(n_kernels)]
     ox0 = int(np.ceil(kx + slots[1] + gap))
-    outputs = arrange(n_kernels, ho, wo, ox0, title_rows, 1, sub_rows if n_kernels > 1 else 0)
+    outputs = arrange(n_kernels, ho, wo, ox0, 0, 1, sub_rows if n_kernels > 1 else 0)
     grids = inputs + [p for row in kernels for p in row] + outputs
     x_range = [-1, int(np.ceil(max(max(p.right for p in grids), ox0 + slots[2] - 0.5))) + 1]
-    y_range = [int(np.ceil(max(p.bottom for p in grids))) + 1, -1]  # reversed: row 0 at the top
+    # reversed: row 0 at the top. The outlines reach 0.6 of a cell above a grid, 0.1 below it; the block
+    # titles and the caption stand above the canvas, in pixels, so they take no rows of cells.
+    y_range = [max(p.bottom for p in grids) + 0.25, -0.75]
     caption_lines = 1 + channels if channels > 1 else 1
-    top_px, bottom_px = 30 + 21 * caption_lines, 96
+    caption_px = (max(t.count("<br>") for t in titles) + 1) * TITLE_LINE_PX + 10  # clear of the titles
+    top_px, bottom_px = caption_px + CAPTION_LINE_PX * caption_lines + 6, CONTROLS_PX
     height = int(np.clip((y_range[0] - y_range[1]) * cell_px + top_px + bottom_px, 240, 860))
     cell_px = min(cell_px, (height - top_px - bottom_px) / (y_range[0] - y_range[1]))
 
@@ -327,7 +341,7 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
                                 yanchor="bottom", align="left", font=dict(size=size, color=style.LABEL)))
 
     for x, title in zip((0, kx, ox0), titles):
-        label(x, title_rows + 0.05, title, 14)
+        label(x, 0.05, title, 14)
     if channels > 1:
         for c, at in enumerate(inputs):
             label(at.x, at.y, f"channel {c + 1}", 12)
@@ -387,4 +401,4 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
 
     return animated_figure(data, frames, [step_label(trace, s) for s in range(trace.steps)], frame_ms,
                            height=height, top_px=top_px, bottom_px=bottom_px, shapes=moving_shapes,
-                           annotations=annotations, x_range=x_range, y_range=y_range)
+                           annotations=annotations, x_range=x_range, y_range=y_range, caption_px=caption_px)

@@ -34,21 +34,27 @@ def kernels_figure(kernels: list[np.ndarray], titles: list[str]) -> go.Figure:
     fig = go.Figure()
     x0 = 0
     annotations = []
+    two_lines = False
     for k, title in zip(kernels, titles):
         kh, kw = k.shape
+        # about 4 characters of a title to a cell on a narrow chart: a title wider than its grid and the
+        # gap after it goes on two lines ("column" over "3×1"), and its grid makes room for the longer one
+        lines = title.split(" ", 1) if len(title) > 4 * kw + 3 and " " in title else [title]
+        two_lines |= len(lines) > 1
         fig.add_trace(go.Heatmap(
             z=k, x0=x0, dx=1, y0=0, dy=1, zmid=0, zmin=-zmax, zmax=zmax, colorscale=style.DIVERGING,
             showscale=False, xgap=2, ygap=2, text=[[style.number(v) for v in row] for row in k],
             texttemplate="%{text}", textfont=dict(size=13), hovertemplate=f"{title}: %{{z:.4g}}<extra></extra>",
         ))
-        annotations.append(dict(x=x0 - 0.5, y=-0.6, text=title, showarrow=False, xanchor="left", yanchor="bottom",
-                                font=dict(size=13)))
-        x0 += kw + 1
+        annotations.append(dict(x=x0 - 0.5, y=-0.6, text="<br>".join(lines), showarrow=False, xanchor="left",
+                                yanchor="bottom", align="left", font=dict(size=13)))
+        x0 += max(kw, int(np.ceil(max(map(len, lines)) / 4)) - 1) + 1
     rows = max(k.shape[0] for k in kernels)
     fig.update_layout(**BASE, height=int(90 + 42 * rows), margin=dict(l=5, r=5, t=10, b=5), annotations=annotations,
                       xaxis=dict(visible=False, range=[-0.7, x0 - 0.3], constrain="domain", constraintoward="left",
                                  fixedrange=True),
-                      yaxis=dict(visible=False, range=[rows - 0.4, -1.6], scaleanchor="x", constrain="domain",
+                      yaxis=dict(visible=False, range=[rows - 0.4, -2.3 if two_lines else -1.6], scaleanchor="x",
+                                 constrain="domain",
                                  constraintoward="top", fixedrange=True))
     return fig
 

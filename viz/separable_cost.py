@@ -60,7 +60,8 @@ def ratio_figure(n: int, k: int, ratio: float, max_n: int = 1024, kernel_sizes=(
                       xaxis=dict(type="log", title="number of kernels N (log scale)",
                                  range=[-0.04, np.log10(max_n) + 0.04], gridcolor="#eeeeee",
                                  tickvals=[1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]),
-                      yaxis=dict(type="log", title="separable ÷ standard multiplications (log scale)",
+                      # a short title: it must fit the plot's height, in presenter mode's larger font too
+                      yaxis=dict(type="log", title="separable ÷ standard (log scale)", automargin=True,
                                  range=[np.log10(low) - 0.15, np.log10(high) + 0.12], gridcolor="#eeeeee",
                                  tickvals=[0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2]),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, font=dict(size=13)))
@@ -149,22 +150,27 @@ def subscript(number: int) -> str:
 
 
 def pipeline_figure(x: np.ndarray, depthwise_maps: np.ndarray, pointwise_maps: np.ndarray,
-                    standard_maps: np.ndarray, width_px: int = 900) -> go.Figure:
+                    standard_maps: np.ndarray, width_px: int = 680, fit_px: int = 550) -> go.Figure:
     """Input channels → depthwise maps → pointwise maps, beside the standard convolution's maps.
 
-    Four columns of small grids, one grid per channel or map, values printed where they fit.
+    Four columns of small grids, one grid per channel or map, each column as wide as its maps.
+    width_px : the width the layout is planned for (times presenter mode's factor, about the chart's
+        width at 1280×720)
+    fit_px : the narrowest the chart gets (a 1024 px screen, the sidebar open): the values printed on the
+        cells are sized to fit its cells, so they fit wider charts too; where they cannot, hover shows them
     """
     from .scan import Placed, heatmap
 
     columns = [("input", x, "channel"), ("depthwise", depthwise_maps, "map"),
                ("pointwise", pointwise_maps, "map"), ("standard", standard_maps, "map")]
-    cell_w = max(a.shape[2] for _, a, _ in columns)
-    gap = 4
-    canvas_w = 4 * cell_w + 3 * gap + 2
+    widths = [a.shape[2] for _, a, _ in columns]
+    gap = 2
+    canvas_w = sum(widths) + 3 * gap + 2
     cell_px = width_px / canvas_w
+    text_cell_px = min(width_px, fit_px) / canvas_w
     data, annotations, bottom = [], [], 0.0
     for col, (title, maps, unit) in enumerate(columns):
-        x0 = col * (cell_w + gap)
+        x0 = sum(widths[:col]) + col * gap
         zmax = max(float(np.abs(maps).max()), 1e-9)
         rows = maps.shape[1]
         count, _, width = maps.shape
@@ -173,13 +179,13 @@ def pipeline_figure(x: np.ndarray, depthwise_maps: np.ndarray, pointwise_maps: n
         for i in range(maps.shape[0]):
             y0 = i * (rows + 2)
             at = Placed(x0, y0, rows, width)
-            data.append(heatmap(maps[i], at, f"{title} {unit} {i + 1}", cell_px, zmax,
+            data.append(heatmap(maps[i], at, f"{title} {unit} {i + 1}", text_cell_px, zmax,
                                 f"{title}, {unit} {i + 1}: %{{z:.3g}}"))
             annotations.append(dict(x=x0 - 0.5, y=y0 - 0.55, text=f"{unit} {i + 1}", showarrow=False, xanchor="left",
                                     yanchor="bottom", font=dict(size=11)))
             bottom = max(bottom, y0 + rows)
         if col < 3:
-            annotations.append(dict(x=x0 + cell_w + gap / 2 - 0.5, y=min(bottom, 6) / 2, text="→", showarrow=False,
+            annotations.append(dict(x=x0 + width + gap / 2 - 0.5, y=min(bottom, 6) / 2, text="→", showarrow=False,
                                     font=dict(size=26)))
     height = int(min(900, max(260, (bottom + 3) * cell_px + 60)))
     fig = go.Figure(data=data)
