@@ -245,11 +245,18 @@ def test_custom_kernel_from_the_url_is_separable(tab):
 
 
 def test_malformed_custom_kernel_from_the_url_is_explained(tab):
-    open_page(tab, "?kernel=custom&custom=1%202%3B%203", charts=0)
-    alert = tab.locator(ALERT)
+    # a link's malformed kernel: a notice saying what is wrong, and the page with the default kernel
+    open_page(tab, "?kernel=custom&custom=1%202%3B%203")
+    alert = tab.locator(ALERT, has_text="was not used")
     alert.first.wait_for()
     text = alert.first.inner_text()
-    assert "these rows have 2, 1" in text, text
-    assert "cannot be computed" in text, text
-    assert tab.locator("[data-testid=stPlotlyChart]").count() == 0  # st.stop() before any chart
+    assert "these rows have 2, 1" in text and "custom=" in text, text
+    assert tab.locator("[data-testid=stTextInput] input").first.input_value() == "1 2 1; 0 0 0; -1 -2 -1"
+    # typed by hand, the same text is explained, and no chart is drawn
+    field = tab.locator("[data-testid=stTextInput] input").first
+    field.fill("1 2; 3")
+    field.press("Enter")
+    tab.locator(ALERT, has_text="cannot be computed").first.wait_for()
+    settle(tab, chart=False)
+    assert "these rows have 2, 1" in tab.locator(ALERT, has_text="cannot be computed").first.inner_text()
     no_exception(tab)
