@@ -292,15 +292,17 @@ def show_chart(figure, key: str) -> None:
         export_button(figure, key)  # at the size a screen shows it, not the projector's
 
 
-def wrapping_columns(spec, key: str, min_rem: float, gap: str = "large"):
+WRAP_WIDTHS = (10, 11, 12, 14, 22, 26, 28, 34)  # rem; assets/columns.css has a rule for each
+
+
+def wrapping_columns(spec, key: str, min_rem: int, gap: str = "large"):
     """st.columns that stack, one under the other at full width, when the page cannot give each at
     least `min_rem` rem (Streamlit's own columns stack only on a phone). In rem, so presenter mode's
-    larger text asks for wider columns too. Returns the columns, as st.columns does."""
-    key = f"columns_{key}"  # apart from the controls' keys
-    row = f".st-key-{key} > [data-testid='stLayoutWrapper'] > [data-testid='stHorizontalBlock']"
-    st.html(f"<style>{row} {{ flex-wrap: wrap; row-gap: 1rem; }} "
-            f"{row} > [data-testid='stColumn'] {{ min-width: min(100%, {min_rem}rem); }}</style>")
-    with st.container(key=key):
+    larger text asks for wider columns too. Returns the columns, as st.columns does. The rules are
+    assets/columns.css, loaded on every page by classroom_controls."""
+    if min_rem not in WRAP_WIDTHS:
+        raise ValueError(f"wrapping_columns: {min_rem} rem has no rule in assets/columns.css ({WRAP_WIDTHS})")
+    with st.container(key=f"wrap{min_rem}_{key}"):  # apart from the controls' keys
         return st.columns(spec, gap=gap)
 
 
@@ -374,6 +376,7 @@ def classroom_controls(page=None) -> None:
     toggle("Predict, then reveal", "predict", help="Answer a question about the current configuration "
                                                    "before the page shows the answer and the animation.")
     bar.html(_asset("classroom.html"), unsafe_allow_javascript=True)
+    st.html(f"<style>{_asset('columns.css')}</style>")
     if presenter():
         st.html(f"<style>{_asset('presenter.css')}</style>")
 
