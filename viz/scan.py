@@ -315,7 +315,7 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
     x_range = [-1, int(np.ceil(max(max(p.right for p in grids), ox0 + slots[2] - 0.5))) + 1]
     # reversed: row 0 at the top. The outlines reach 0.6 of a cell above a grid, 0.1 below it; the block
     # titles and the caption stand above the canvas, in pixels, so they take no rows of cells.
-    y_range = [max(p.bottom for p in grids) + 0.25, -0.75]
+    y_range = [int(max(p.bottom for p in grids) + 0.5), -1]  # whole numbers: frames repeat them thousands of times
     caption_lines = 1 + channels if channels > 1 else 1
     caption_px = (max(t.count("<br>") for t in titles) + 1) * TITLE_LINE_PX + 10  # clear of the titles
     top_px, bottom_px = caption_px + CAPTION_LINE_PX * caption_lines + 6, CONTROLS_PX
