@@ -27,12 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 import engine  # noqa: E402
 
-ROWS: list[tuple[str, str, str, bool]] = []
-
-
-def record(measure: str, value: str, budget: str, ok: bool) -> None:
-    ROWS.append((measure, value, budget, ok))
-    print(f"  {measure}: {value} (budget {budget}) {'PASS' if ok else 'FAIL'}", flush=True)
+from report import print_table, record  # noqa: E402  (the table both scripts print)
 
 
 def median_time(fn, repeat: int) -> float:
@@ -277,13 +272,7 @@ def main() -> int:
     bench_engine(7 if args.quick else 11)
     if not args.no_browser:
         bench_browser(10 if args.quick else 14)
-    width = max(len(r[0]) for r in ROWS)
-    print("\n" + "measure".ljust(width), "| value | budget | verdict")
-    for measure, value, budget, ok in ROWS:
-        print(measure.ljust(width), "|", value, "|", budget, "|", "PASS" if ok else "FAIL")
-    failed = [r for r in ROWS if not r[3]]
-    print(f"\n{len(ROWS) - len(failed)} passed, {len(failed)} failed. Reproduce: python benchmarks/benchmark.py")
-    return 1 if failed else 0
+    return print_table("python benchmarks/benchmark.py")
 
 
 if __name__ == "__main__":

@@ -108,12 +108,7 @@ SWITCHES = [("convolution", "h", 12, "pointwise"), ("flattening", "h", 1, "convo
 # "<b>input</b><br>9×5×1" in the chart's JSON, HTML-escaped or not
 INPUT_LABEL = re.compile(r"input(?:\\u003c|<)(?:\\u002f|/)b(?:\\u003e|>)(?:\\u003c|<)br(?:\\u003e|>)(\d+)×(\d+)×(\d+)")
 
-ROWS: list[tuple[str, str, str, bool]] = []
-
-
-def record(measure: str, value: str, budget: str, ok: bool) -> None:
-    ROWS.append((measure, value, budget, ok))
-    print(f"  {measure}: {value} (budget {budget}) {'PASS' if ok else 'FAIL'}", flush=True)
+from report import print_table, record  # noqa: E402  (the table both scripts print)
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -889,13 +884,7 @@ def main() -> int:
     print(f"load average {load:.1f} on {os.cpu_count()} cores"
           + (" (busy: timings will be slow and noisy)" if load > (os.cpu_count() or 1) / 2 else ""))
     asyncio.run(main_async(args))
-    width = max(len(r[0]) for r in ROWS)
-    print("\n" + "measure".ljust(width), "| value | budget | verdict")
-    for measure, value, budget, ok in ROWS:
-        print(measure.ljust(width), "|", value, "|", budget, "|", "PASS" if ok else "FAIL")
-    failed = [r for r in ROWS if not r[3]]
-    print(f"\n{len(ROWS) - len(failed)} passed, {len(failed)} failed. Reproduce: python benchmarks/load_test.py")
-    return 1 if failed else 0
+    return print_table("python benchmarks/load_test.py")
 
 
 if __name__ == "__main__":
