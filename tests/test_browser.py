@@ -93,6 +93,24 @@ def chromium():
         browser.close()
 
 
+def wait_healthy(url: str, process: subprocess.Popen, log: Path, what: str, seconds: float = 90) -> None:
+    """Wait until `url`/_stcore/health answers "ok"; fail with the log's end if `process` exits or
+    `seconds` pass first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"{what} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as answer:
+                if answer.read().decode().strip() == "ok":
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} did not answer on {url} within {seconds:.0f} s:\n{log.read_text()[-3000:]}")
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="module")
 def app_url(chromium):
     """`streamlit run app.py` on a free port; the base URL once /_stcore/health answers "ok"."""
@@ -108,19 +126,7 @@ def app_url(chromium):
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"streamlit exited with {server.returncode}:\n{log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                    if answer.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer on {base} within 60 s:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
+        wait_healthy(base, server, log_path, "streamlit", seconds=60)
         yield base
     finally:
         server.terminate()

@@ -42,6 +42,7 @@ from test_browser import (  # noqa: F401  (the chromium fixture is found by name
     settle,
     unavailable,
     wait_for_annotation,
+    wait_healthy,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,22 +104,6 @@ def fetch(url: str, cookie: str | None = None):
         status, headers = error.code, error.headers
     set_cookie = re.search(rf"{COOKIE}=([^;]+)", headers.get("Set-Cookie") or "")
     return status, headers.get("X-Upstream"), set_cookie and set_cookie.group(1)
-
-
-def wait_healthy(url: str, process: subprocess.Popen, log: Path, what: str, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"{what} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as answer:
-                if answer.read().decode().strip() == "ok":
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} did not answer on {url} within {seconds:.0f} s:\n{log.read_text()[-3000:]}")
-        time.sleep(0.2)
 
 
 def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
