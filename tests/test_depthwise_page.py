@@ -83,6 +83,16 @@ def test_depthwise_figure_passes_plotly_validation():
     go.Figure(data=spec["data"], layout=layout)
 
 
+def test_volumes_figure_passes_plotly_validation():
+    """Built from plain dicts without plotly.py's checks (for speed); plotly.py must accept it."""
+    import plotly.graph_objects as go
+
+    x = np.random.default_rng(1).integers(-3, 4, size=(3, 5, 4)).astype(float)
+    w = np.random.default_rng(2).integers(-2, 3, size=(6, 3, 3)).astype(float)
+    spec = json.loads(pio.to_json(volumes_figure(x, w, engine.depthwise_conv2d(x, w), 2), validate=False))
+    go.Figure(data=spec["data"], layout=spec["layout"])  # raises on any invalid property
+
+
 def test_the_lecture_preset_locks_the_size_sliders():
     at = open_page(PAGE)
     assert all(at.slider(key=key).disabled for key in ("h", "w", "c", "k"))

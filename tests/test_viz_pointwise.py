@@ -80,3 +80,12 @@ def test_the_scan_of_1x1_kernels_has_one_product_per_channel_in_every_caption():
     assert "1×1×3" in texts
     caption = spec["frames"][5]["layout"]["annotations[0].text"]
     assert [line.count("·") for line in caption.split("<br>")[:3]] == [1, 1, 1]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_figure_passes_plotly_validation(case):
+    """It is built from plain dicts without plotly.py's checks (for speed); plotly.py must accept it."""
+    import plotly.graph_objects as go
+
+    spec, _ = heatmaps(matrix_product_figure(*build(*case)))
+    go.Figure(data=spec["data"], layout=spec["layout"])  # raises on any invalid property

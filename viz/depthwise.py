@@ -138,7 +138,7 @@ def depthwise_scan_figure(trace: DepthwiseTrace, frame_ms: int = 700, width_px: 
                            shapes=shapes, annotations=annotations, x_range=x_range, y_range=y_range)
 
 
-def _sheets(values: np.ndarray, y0: float, spacing: float, name: str) -> go.Mesh3d:
+def _sheets(values: np.ndarray, y0: float, spacing: float, name: str) -> dict:
     """A volume (C, rows, cols) as C flat sheets of coloured cells, channel c standing at x = -c * spacing.
 
     One Mesh3d: a sheet's corners are shared by its cells, and each cell's two triangles carry the
@@ -156,7 +156,8 @@ def _sheets(values: np.ndarray, y0: float, spacing: float, name: str) -> go.Mesh
     top_left, top_right = corner(cc, rr, qq), corner(cc, rr, qq + 1)
     bottom_right, bottom_left = corner(cc, rr + 1, qq + 1), corner(cc, rr + 1, qq)
     cell_values = values.ravel().astype(np.float32)
-    return go.Mesh3d(
+    return dict(
+        type="mesh3d",
         x=xs.astype(np.float32), y=ys.astype(np.float32), z=zs.astype(np.float32),
         i=np.concatenate([top_left, top_left]).astype(np.int32),
         j=np.concatenate([top_right, bottom_right]).astype(np.int32),
@@ -184,17 +185,15 @@ def volumes_figure(x: np.ndarray, kernels: np.ndarray, output: np.ndarray, multi
         traces.append(_sheets(values, y0, spacing, title))
         labels.append((0.0, y0 + values.shape[2] / 2, -values.shape[1] - 2.6, title))  # under the front sheet
         y0 += values.shape[2] + gap
-    traces.append(go.Scatter3d(x=[p[0] for p in labels], y=[p[1] for p in labels], z=[p[2] for p in labels],
+    traces.append(dict(type="scatter3d", x=[p[0] for p in labels], y=[p[1] for p in labels], z=[p[2] for p in labels],
                                mode="text", text=[p[3] for p in labels], textfont=dict(size=15, color=style.LABEL),
                                hoverinfo="skip"))
     extents = np.array([max(v.shape[0] for v, _ in volumes) * spacing, y0 - gap, max(v.shape[1] for v, _ in volumes) + 2.2])
     scale = 2.4 / extents.max()  # fill the view: the box's longest side 2.4 units wide
     aspect = dict(zip("xyz", (float(e) for e in extents * scale)))
-    fig = go.Figure(traces)
-    fig.update_layout(
+    return style.plain_figure(traces, dict(
         height=440, margin=dict(l=0, r=0, t=10, b=0), paper_bgcolor=style.BACKGROUND, showlegend=False,
         scene=dict(xaxis=dict(visible=False), yaxis=dict(visible=False), zaxis=dict(visible=False),
                    aspectmode="manual", aspectratio=aspect,
                    camera=dict(eye=dict(x=1.8, y=-0.7, z=0.9), projection=dict(type="orthographic"))),
-    )
-    return fig
+    ))

@@ -73,7 +73,7 @@ def matrix_product_figure(x: np.ndarray, w: np.ndarray, output: np.ndarray, widt
     plot_px = needed(col_px)
     height = int(rows_max * row_px + margin["t"] + margin["b"])
 
-    fig = go.Figure()
+    traces: list[dict] = []
     layout: dict = {}
     annotations = []
     left = 0.0
@@ -94,8 +94,8 @@ def matrix_product_figure(x: np.ndarray, w: np.ndarray, output: np.ndarray, widt
         row_names = pixel_names(h, wd) if i != 1 else [f"ch {k + 1}" for k in range(c)]
         col_names = [f"ch {k + 1}" for k in range(c)] if i == 0 else [f"k {k + 1}" for k in range(n)]
         hover = [[f"{row_names[r]}, {col_names[q]}: {texts[r][q]}" for q in range(cols)] for r in range(rows)]
-        fig.add_trace(go.Heatmap(
-            z=values, x=np.arange(cols), y=np.arange(rows), xaxis=f"x{suffix}", yaxis=f"y{suffix}",
+        traces.append(dict(
+            type="heatmap", z=values, x=np.arange(cols), y=np.arange(rows), xaxis=f"x{suffix}", yaxis=f"y{suffix}",
             zmid=0, zmin=-zmax, zmax=zmax, colorscale=style.DIVERGING, showscale=False, xgap=1, ygap=1,
             name=["input", "kernels", "output"][i],
             text=texts if show else None, texttemplate="%{text}" if show else None,
@@ -126,9 +126,8 @@ def matrix_product_figure(x: np.ndarray, w: np.ndarray, output: np.ndarray, widt
             annotations.append(dict(text="×" if i == 1 else "=", x=centre, xref="paper",
                                     y=1 - min(c, rows_max) / rows_max / 2, yref="paper", showarrow=False,
                                     font=dict(size=30, color=style.LABEL)))
-    fig.update_layout(
+    return style.plain_figure(traces, dict(
         height=max(height, 260), margin=margin, paper_bgcolor=style.BACKGROUND, plot_bgcolor=style.BACKGROUND,
         font=dict(family=style.FONT, size=13, color=style.LABEL), showlegend=False, annotations=annotations,
         hovermode="closest", **layout,
-    )
-    return fig
+    ))

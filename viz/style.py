@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import plotly.graph_objects as go
+
 # ColorBrewer RdBu (colour-blind safe), reversed so negatives are blue and positives red, with
 # white at zero (the figures centre it with zmid=0); its two darkest steps are left out so that
 # the dark digits printed on every cell stay readable.
@@ -49,3 +51,14 @@ def ascii_number(v: float, digits: int = 2) -> str:
 def ascii_signed(v: float) -> str:
     s = ascii_number(v)
     return f"({s})" if s.startswith("-") else s
+
+
+def plain_figure(data: list[dict], layout: dict) -> go.Figure:
+    """A go.Figure from plain dicts, without plotly.py's validation.
+
+    plotly.py checks every attribute as it is set: for a page's matrix of heatmaps that is about
+    50 ms, most of a rerun, and a class of forty pays it on every slider move. The figure that
+    reaches plotly.js is the same; the tests validate each builder's output with plotly.py
+    (tests/test_viz_plain.py).
+    """
+    return go.Figure(data=data, layout=layout, _validate=False)
