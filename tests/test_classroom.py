@@ -211,6 +211,17 @@ def test_start_at_shows_the_frame_of_that_step():
     assert figure.to_dict()["layout"]["sliders"][0]["active"] == 0
 
 
+def test_a_cached_scan_is_unchanged_by_presenter_mode_and_links():
+    """A scan is cached and drawn by every session: its to_dict() hands out its own dicts, so enlarging
+    it for one student's projector, or opening it at a link's step, must work on copies."""
+    trace, _, _ = lecture_scan()
+    figure = viz.scan.label_flipped(viz.scan_figure(trace))
+    before = json.dumps(figure.to_dict(), sort_keys=True)
+    presentation.enlarge(presentation.start_at(figure, 4), 1.35).to_dict()
+    presentation.enlarge(figure, 1.35).to_dict()
+    assert json.dumps(figure.to_dict(), sort_keys=True) == before
+
+
 def test_start_at_moves_the_flatten_cells():
     from viz import flatten as viz_flatten
 
@@ -312,11 +323,12 @@ def test_presenter_mode_on_a_page():
 
 
 @pytest.mark.parametrize("key, value, page, expected", [
-    ("h", 12, "pages/pointwise.py", 8),  # a height the next page's slider does not reach: its top end
+    ("h", 12, "pages/pointwise.py", 5),  # a height the next page's slider does not reach: its default
     ("h", 2, "pages/flattening.py", 2),
     ("pad", "full", "pages/depthwise.py", "0"),  # a padding the next page does not offer: its default
 ])
 def test_a_value_carried_to_another_page_is_fitted_to_its_control(key, value, page, expected):
+    """Pages share control keys; a value the next page's control cannot take becomes its default."""
     at = open_page("pages/convolution.py")
     widget = at.slider(key=key) if isinstance(value, int) else at.selectbox(key=key)
     widget.set_value(value).run()
@@ -324,3 +336,14 @@ def test_a_value_carried_to_another_page_is_fitted_to_its_control(key, value, pa
     assert not at.exception, at.exception
     kind = "slider" if isinstance(value, int) else "selectbox"
     assert getattr(at, kind)(key=key).value == expected
+
+
+def test_a_height_carried_from_flattening_still_computes_on_convolution():
+    """Flattening's height goes down to 1, Convolution's to 2: the nearest end, 2, is smaller than
+    the 3×3 kernel and could not be computed; the page opens with its default instead."""
+    at = open_page("pages/flattening.py")
+    at.slider(key="h").set_value(1).run()
+    at.switch_page("pages/convolution.py").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.slider(key="h").value == 5
+    assert at.get("plotly_chart")

@@ -57,6 +57,13 @@ def set_path(target: dict, path: str, value) -> None:
                 node = items[k]
 
 
+def editable_spec(figure) -> dict:
+    """The figure's dict with data and layout copied, to change: an AnimatedFigure's to_dict() hands
+    out its own dicts (shared by every rerun drawing the cached figure). Frames are not copied."""
+    spec = figure.to_dict()
+    return {**spec, "data": copy.deepcopy(spec["data"]), "layout": copy.deepcopy(spec["layout"])}
+
+
 def start_at(figure, step: int):
     """A copy of an animated figure that opens at `step` (0-based) instead of the first step.
 
@@ -66,7 +73,7 @@ def start_at(figure, step: int):
     if step == 0:
         return figure
     if isinstance(figure, AnimatedFigure):
-        spec = figure.to_dict()
+        spec = editable_spec(figure)
         layout = spec["layout"]
         layout.pop("sliders", None)
         for path, value in figure._raw_frames[step]["layout"].items():
@@ -171,7 +178,7 @@ def enlarge(figure, factor: float):
     (an animation on a canvas of cells) gets the height and numbers of `_fit_scan` instead, and every
     slider starts right of its Play and Pause buttons, which grow with their font.
     """
-    spec = figure.to_dict()
+    spec = editable_spec(figure)
     data, layout = spec["data"], spec["layout"]
     layout.pop("sliders", None)
     canvas = _canvas(layout) if isinstance(figure, AnimatedFigure) and layout.get("height") else None

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import plotly.graph_objects as go
+from _plotly_utils.utils import convert_to_base64
 
 from engine import ScanTrace
 
@@ -33,25 +35,38 @@ CONTROLS_PX = 64  # the step slider's row under the canvas, Play and Pause level
 
 
 class AnimatedFigure(go.Figure):
-    """A go.Figure built from plain dicts without plotly.py's validation.
+    """A go.Figure that keeps plain dicts, ready for plotly.js, and skips plotly.py altogether.
 
     plotly.py validates every frame's layout as a whole Layout, and every slider step, at about
-    a millisecond each, and every heatmap too (a third of a page's rerun); it also rejects
-    attribute paths such as "shapes[0].path", which plotly.js accepts and which let a frame carry
-    only the value that changed. The tests validate data and layout with plotly.py
-    (tests/test_viz_scan.py) and check frames and steps in the browser.
+    a millisecond each, and every heatmap too; even unvalidated, it copies the figure into its
+    own objects and deep-copies it back out on every draw. A scan is drawn on every rerun (forty
+    students, a rerun each per slider move), so it is kept as the dicts plotly.js takes: numpy
+    arrays become plotly.js typed arrays once, here. plotly.py would also reject attribute paths
+    such as "shapes[0].path", which plotly.js accepts and which let a frame carry only the value
+    that changed. The tests validate data and layout with plotly.py (tests/test_viz_scan.py) and
+    check frames and steps in the browser.
+
+    The go.Figure itself stays empty: read the figure through to_dict(), whose nested dicts are
+    the figure's own (shared by every rerun that draws a cached figure): copy before changing.
     """
 
     def __init__(self, data, layout, frames, slider):
-        super().__init__(data=data, layout=layout, _validate=False)
+        super().__init__()
+        convert_to_base64(data)  # in place: numpy arrays to {"dtype", "bdata"}, as to_dict() would
+        self._raw_data = data
+        self._raw_layout = {**layout, "template": layout.get("template", default_template())}
         self._raw_frames = frames
         self._raw_slider = slider
 
     def to_dict(self):
-        spec = super().to_dict()
-        spec["frames"] = self._raw_frames
-        spec["layout"]["sliders"] = [self._raw_slider]
-        return spec
+        return {"data": list(self._raw_data), "layout": {**self._raw_layout, "sliders": [self._raw_slider]},
+                "frames": self._raw_frames}
+
+
+@lru_cache(maxsize=1)
+def default_template() -> dict:
+    """The template plotly.py gives a figure that names none (its default, "plotly")."""
+    return go.Figure().to_dict()["layout"]["template"]
 
 
 @dataclass(frozen=True)
@@ -219,14 +234,15 @@ def animated_figure(data, frames, labels, frame_ms, *, height, top_px, bottom_px
 
 def label_flipped(fig):
     """Title a scan's kernel grids "flipped" (true convolution: the kernel turned by 180°), no wider
-    than "N kernels" so no title moves, and say so on hover. Changes fig; returns it."""
-    for note in fig.layout.annotations:
-        match = re.fullmatch(r"<b>(\d+) kernels?</b>(<br>.*)", note.text or "")
+    than "N kernels" so no title moves, and say so on hover. Changes fig (a new AnimatedFigure, not
+    yet drawn: its dicts are its own); returns it."""
+    for note in fig._raw_layout.get("annotations", []):
+        match = re.fullmatch(r"<b>(\d+) kernels?</b>(<br>.*)", note.get("text") or "")
         if match:
-            note.text = f"<b>{'' if match[1] == '1' else match[1] + ' '}flipped</b>{match[2]}"
-    for trace in fig.data:
-        if (trace.name or "").startswith("kernel "):
-            trace.hovertemplate = "flipped " + trace.hovertemplate
+            note["text"] = f"<b>{'' if match[1] == '1' else match[1] + ' '}flipped</b>{match[2]}"
+    for trace in fig._raw_data:
+        if (trace.get("name") or "").startswith("kernel "):
+            trace["hovertemplate"] = "flipped " + trace["hovertemplate"]
     return fig
 
 
