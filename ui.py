@@ -5,10 +5,11 @@ Kept apart from engine/ and viz/, which know nothing of Streamlit.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import math
 import numbers
-import inspect
 import re
 from pathlib import Path
 
@@ -167,7 +168,9 @@ def _seed(key: str, **initial) -> dict:
 def _carried(key: str, fits, replacement) -> None:
     """Pages share control names (h, w, pad, ...), and a value carries over when the student switches
     pages: a height of 12 reaches a page whose height goes to 8, where Streamlit would raise. Such a
-    value is replaced (the nearest end, or the default) before the control is made."""
+    value is replaced by this page's default before the control is made: the nearest end could be
+    a size the page's other defaults cannot compute (a height of 1 from Flattening is 2 here, under
+    a 3×3 kernel), while the defaults always work together."""
     if key in st.session_state and not fits(st.session_state[key]):
         st.session_state[key] = replacement(st.session_state[key])
         st.session_state[f"_link_reset_{key}"] = True
@@ -180,8 +183,7 @@ def int_slider(label: str, key: str, low: int, high: int, default: int, help: st
     Bounds are fixed: a slider whose bounds depend on another control would be a new widget, and
     reset, whenever they change. Impossible combinations are explained by the engine instead.
     """
-    _carried(key, lambda v: isinstance(v, (int, float)) and low <= v <= high,
-             lambda v: min(max(int(v), low), high) if isinstance(v, (int, float)) else default)
+    _carried(key, lambda v: isinstance(v, (int, float)) and low <= v <= high, lambda v: default)
     return int(checked(label, key, f"a whole number from {low} to {high}",
                        lambda: (where or st.sidebar).slider(label, low, high, step=1, key=key, bind=BIND, help=help,
                                                             disabled=disabled, **_seed(key, value=default)),
@@ -513,6 +515,12 @@ def export_button(figure, key: str) -> None:
                             "For a picture of the current step, use the chart's camera button.")
 
 
+@functools.lru_cache(maxsize=16)
+def source_text(function) -> str:
+    """A function's source, read once (inspect tokenizes the whole file on every call)."""
+    return inspect.getsource(function)
+
+
 def show_code(caption: str, code, title: str = "Show the code: NumPy, PyTorch, Keras", names=None,
               source=None) -> None:
     """The current configuration as code to copy: one tab per (name, text) of `code.items()` (named
@@ -530,4 +538,4 @@ def show_code(caption: str, code, title: str = "Show the code: NumPy, PyTorch, K
         if source:
             with tabs[-1]:
                 st.markdown(source[1])
-                st.code(inspect.getsource(source[2]), language="python")
+                st.code(source_text(source[2]), language="python")

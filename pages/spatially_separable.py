@@ -1,9 +1,11 @@
 """Spatially separable convolution: a rank-1 kernel as a column pass then a row pass."""
 
+import io
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
+from PIL import Image
 
 import engine
 import ui
@@ -289,52 +291,66 @@ ui.show_chart(chart("error_by_rank_figure", errors, full_cost.multiplications, r
 st.subheader("On a real image")
 source = ui.checked("Image", "image", "one of the images offered",
                     lambda: st.radio("Image", [*SAMPLES, "upload your own"], horizontal=True, key="image", bind=ui.BIND))
-pixels, notices = None, []
+data = None
 if source == "upload your own":
     upload = st.file_uploader("A PNG or JPEG image", type=["png", "jpg", "jpeg"], key="upload")
     # A file over the limit never reaches this script: the box above marks it red, its reason only on hover.
     st.caption(f"Accepted: {uploads.ACCEPTED}; more than {uploads.MAX_SIDE:,} pixels on a side is scaled down. "
                f"A file over {uploads.MAX_FILE_MB} MB is not uploaded: the box above marks it in red.")
     if upload is not None:
-        try:
-            pixels, notices = uploads.load_image(upload.getvalue())
-        except uploads.ImageError as error:
-            st.error(f"**This image cannot be used:** {error}.", icon=":material/warning:")
+        data = upload.getvalue()
 else:
-    pixels, notices = uploads.load_image((ASSETS / SAMPLES[source]).read_bytes())
+    data = (ASSETS / SAMPLES[source]).read_bytes()
+
+
+def jpeg(pixels: np.ndarray) -> bytes:
+    """An (H, W) or (H, W, 3) uint8 image as the JPEG st.image would make of it (quality 100)."""
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, format="JPEG", quality=100)
+    return out.getvalue()
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def filter_image(pixels, kernel_bytes, shape, col, row, stride, padding, operation="correlation"):
+def photo(data, kernel_bytes, shape, col, row, stride, padding, operation="correlation"):
+    """The real-image panel from the file's bytes: its notices and four (JPEG, caption) pictures.
+
+    Cached whole (the image is decoded, filtered both ways and encoded once): the scan's sliders
+    above change nothing here. Raises uploads.ImageError or ConvConfigError, which are not cached.
+    """
+    pixels, notices = uploads.load_image(data)
     k = np.frombuffer(kernel_bytes).reshape(shape).astype(np.float32)
     full_out = np.stack([engine.conv2d(p[None], k[None, None], stride, padding, operation=operation)[0] for p in pixels])
-    _, two_pass = engine.two_pass_conv2d(pixels, col, row, stride, padding, operation=operation)
-    return full_out, two_pass
+    _, two_out = engine.two_pass_conv2d(pixels, col, row, stride, padding, operation=operation)
+    c_, h_, w_ = pixels.shape
+    img_full = engine.standard_cost((1, h_, w_), shape, 1, stride, padding)
+    img_two = engine.spatially_separable_cost((1, h_, w_), shape, stride, padding)
+    scale = float(max(np.percentile(np.abs(full_out), 99.5), 1e-9))  # a few extreme pixels do not wash out the rest
+    diff = np.abs(full_out - two_out).max(axis=0)
+    pictures = [
+        (viz_images.grey_image(pixels), f"input {w_}×{h_}, {c_} channel{'s' if c_ > 1 else ''}"),
+        (viz_images.signed_image(full_out.mean(axis=0), scale),
+         f"full kernel: {viz.count(c_ * img_full.multiplications)} multiplications"),
+        (viz_images.signed_image(two_out.mean(axis=0), scale),
+         f"two passes: {viz.count(c_ * img_two.multiplications)} multiplications"),
+        (viz_images.signed_image(diff, scale),  # the filtered images' scale: rounding noise stays white
+         f"difference: largest {float(diff.max()):.3g}"),
+    ]
+    return notices, [(jpeg(image), caption) for image, caption in pictures]
 
 
-if pixels is not None:
-    for notice in notices:
-        st.info(notice.capitalize() + ".", icon=":material/info:")
+if data is not None:
     try:
-        full_out, two_out = filter_image(pixels, kernel.tobytes(), kernel.shape, tuple(col), tuple(row), stride, padding,
-                                         operation)
+        notices, pictures = photo(data, kernel.tobytes(), kernel.shape, tuple(col), tuple(row), stride, padding,
+                                  operation)
+    except uploads.ImageError as error:
+        st.error(f"**This image cannot be used:** {error}.", icon=":material/warning:")
     except ConvConfigError as error:
         ui.explain(error)
     else:
-        c_, h_, w_ = pixels.shape
-        img_full = engine.standard_cost((1, h_, w_), kernel.shape, 1, stride, padding)
-        img_two = engine.spatially_separable_cost((1, h_, w_), kernel.shape, stride, padding)
-        scale = float(max(np.percentile(np.abs(full_out), 99.5), 1e-9))  # a few extreme pixels do not wash out the rest
-        diff = np.abs(full_out - two_out).max(axis=0)
-        i1, i2, i3, i4 = st.columns(4)
-        i1.image(viz_images.grey_image(pixels), caption=f"input {w_}×{h_}, {c_} channel{'s' if c_ > 1 else ''}",
-                 width="stretch")
-        i2.image(viz_images.signed_image(full_out.mean(axis=0), scale),
-                 caption=f"full kernel: {viz.count(c_ * img_full.multiplications)} multiplications", width="stretch")
-        i3.image(viz_images.signed_image(two_out.mean(axis=0), scale),
-                 caption=f"two passes: {viz.count(c_ * img_two.multiplications)} multiplications", width="stretch")
-        i4.image(viz_images.signed_image(diff, scale),  # the filtered images' scale: rounding noise stays white
-                 caption=f"difference: largest {float(diff.max()):.3g}", width="stretch")
+        for notice in notices:
+            st.info(notice.capitalize() + ".", icon=":material/info:")
+        for column, (image, caption) in zip(st.columns(4), pictures):
+            column.image(image, caption=caption, width="stretch")
         st.caption("Filter responses are coloured on one scale: red positive, blue negative, white zero "
                    "(averaged over colour channels; the strongest 0.5% of pixels saturate); the difference "
                    "uses the same scale, so floating-point rounding stays white. "
