@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 import plotly.graph_objects as go
-from _plotly_utils.utils import convert_to_base64
+from _plotly_utils.utils import to_typed_array_spec
 
 from engine import ScanTrace
 
@@ -46,13 +46,15 @@ class AnimatedFigure(go.Figure):
     that changed. The tests validate data and layout with plotly.py (tests/test_viz_scan.py) and
     check frames and steps in the browser.
 
-    The go.Figure itself stays empty: read the figure through to_dict(), whose nested dicts are
-    the figure's own (shared by every rerun that draws a cached figure): copy before changing.
+    It is a go.Figure only so that st.plotly_chart takes it (through to_dict()); plotly.py's own
+    state is never set up (that alone deep-copies the default template, ~2 ms). Read the figure
+    through to_dict(), whose nested dicts are the figure's own (shared by every rerun that draws a
+    cached figure): copy before changing.
     """
 
-    def __init__(self, data, layout, frames, slider):
-        super().__init__()
-        convert_to_base64(data)  # in place: numpy arrays to {"dtype", "bdata"}, as to_dict() would
+    def __init__(self, data, layout, frames, slider):  # noqa: super().__init__ deliberately not called
+        for trace in data:
+            typed_arrays(trace)
         self._raw_data = data
         self._raw_layout = {**layout, "template": layout.get("template", default_template())}
         self._raw_frames = frames
@@ -61,6 +63,17 @@ class AnimatedFigure(go.Figure):
     def to_dict(self):
         return {"data": list(self._raw_data), "layout": {**self._raw_layout, "sliders": [self._raw_slider]},
                 "frames": self._raw_frames}
+
+
+def typed_arrays(attributes: dict) -> None:
+    """A trace's numpy arrays, in place, as the typed arrays plotly.js decodes ({"dtype", "bdata"}),
+    as plotly.py's to_dict() writes them. Only dicts are walked: plotly.py's own walk goes into
+    every list too, and a scan's lists of cell texts made it ~6 ms a figure."""
+    for key, value in attributes.items():
+        if isinstance(value, np.ndarray):
+            attributes[key] = to_typed_array_spec(value)
+        elif isinstance(value, dict) and key not in ("geojson", "layer", "layers", "range"):
+            typed_arrays(value)
 
 
 @lru_cache(maxsize=1)
@@ -253,29 +266,43 @@ def step_label(trace: ScanTrace, s: int) -> str:
             f" · {trace.multiplications_so_far[s]:,} multiplication{'s' if trace.multiplications_so_far[s] != 1 else ''}")
 
 
-def caption(trace: ScanTrace, s: int, max_terms: int, texts=None) -> str:
-    """What step s computes, written out: '1·3 + 0·5 + (-1)·2 + … = 7' per channel.
+def captions(trace: ScanTrace, max_terms: int) -> list[str]:
+    """What each step computes, written out: '1·3 + 0·5 + (-1)·2 + … = 7' per channel, one string
+    per step. Every cell and every sum is formatted once, and the windows of all steps are taken
+    at once: a scan has up to a thousand steps, and it is built on every new slider value."""
+    inputs, kernels = caption_texts(trace)
+    steps, channels = trace.products.shape[:2]
+    kh, kw = trace.kernels.shape[2:]
+    rows = trace.top[:, None] + np.arange(kh) * trace.dilation[0]  # (steps, kh): the cells of sampled_cells
+    cols = trace.left[:, None] + np.arange(kw) * trace.dilation[1]
+    windows = inputs[:, rows[:, :, None], cols[:, None, :]].reshape(channels, steps, kh * kw)[:, :, :max_terms]
+    weights = kernels.reshape(kernels.shape[0], channels, kh * kw)[:, :, :max_terms]
+    more = f"… ({kh * kw - max_terms} more)" if kh * kw > max_terms else None
+    formatted: dict[float, str] = {}
 
-    texts : optional (padded input, kernels) as arrays of factor strings, to format each cell once.
-    """
-    inputs, kernels = texts if texts is not None else caption_texts(trace)
-    n = int(trace.kernel_index[s])
-    channels = trace.products.shape[1]
-    rows, cols = trace.sampled_cells(s)
-    window = inputs[:, rows[:, None], cols[None, :]].reshape(channels, -1)
-    lines = []
-    for c in range(channels):
-        a, b = window[c], kernels[n, c].ravel()
-        terms = [p + "·" + q for p, q in zip(a[:max_terms], b[:max_terms])]
-        if len(a) > max_terms:
-            terms.append(f"… ({len(a) - max_terms} more)")
-        prefix = f"ch {c + 1}: " if channels > 1 else ""
-        total = "" if len(a) == 1 and channels > 1 else f" = {style.ascii_number(trace.channel_sums[s, c])}"
-        lines.append(f"{prefix}{' + '.join(terms)}{total}")  # a single product needs no sum
-    if channels > 1:
-        parts = " + ".join(style.ascii_signed(v) for v in trace.channel_sums[s])
-        lines.append(f"output = {parts} = {style.ascii_number(trace.sums[s])}")
-    return "<br>".join(lines)
+    def number(v) -> str:
+        v = float(v)
+        if v not in formatted:
+            formatted[v] = style.ascii_number(v)
+        return formatted[v]
+
+    single = kh * kw == 1 and channels > 1  # a single product needs no sum
+    texts = []
+    for s in range(steps):
+        n = int(trace.kernel_index[s])
+        lines = []
+        for c in range(channels):
+            terms = [p + "·" + q for p, q in zip(windows[c, s], weights[n, c])]
+            if more:
+                terms.append(more)
+            prefix = f"ch {c + 1}: " if channels > 1 else ""
+            total = "" if single else " = " + number(trace.channel_sums[s, c])
+            lines.append(prefix + " + ".join(terms) + total)
+        if channels > 1:
+            parts = " + ".join(f"({t})" if t.startswith("-") else t for t in map(number, trace.channel_sums[s]))
+            lines.append(f"output = {parts} = {number(trace.sums[s])}")
+        texts.append("<br>".join(lines))
+    return texts
 
 
 def caption_texts(trace: ScanTrace):
@@ -391,8 +418,7 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
         *[dict(type="rect", xref="x", yref="y", x0=at.x - 0.5, x1=at.right, y0=at.y - 0.5, y1=at.bottom,
                line=dict(color="#999999", width=1)) for at in outputs],
     ]
-    max_terms = 9 if kh * kw <= 9 else 6
-    texts = caption_texts(trace)
+    texts = captions(trace, 9 if kh * kw <= 9 else 6)
 
     def frame_layout(s: int) -> dict:
         n = int(trace.kernel_index[s])
@@ -405,7 +431,7 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
             "xaxis3.range": [x_range[0] - ox, x_range[1] - ox],
             "yaxis3.range": [y_range[0] - oy, y_range[1] - oy],
             "yaxis4.range": [y_range[0] - ky, y_range[1] - ky],
-            "annotations[0].text": caption(trace, s, max_terms, texts),
+            "annotations[0].text": texts[s],
         }
         if out_x == "x2":
             del keys["xaxis3.range"]
