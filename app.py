@@ -9,18 +9,28 @@ import ui
 
 st.set_page_config(page_title="Separable convolutions, step by step", page_icon=":material/grid_on:", layout="wide")
 
-pages = [
-    st.Page("pages/welcome.py", title="Welcome", icon=":material/school:", default=True),
-    st.Page("pages/convolution.py", title="Convolution", icon=":material/grid_on:", url_path="convolution"),
-    st.Page("pages/spatially_separable.py", title="Spatially separable", icon=":material/view_column:",
-            url_path="spatially_separable"),
-    st.Page("pages/depthwise.py", title="Depthwise", icon=":material/stacks:", url_path="depthwise"),
-    st.Page("pages/pointwise.py", title="Pointwise", icon=":material/scatter_plot:", url_path="pointwise"),
-    st.Page("pages/depthwise_separable.py", title="Depthwise separable", icon=":material/layers:",
-            url_path="depthwise_separable"),
-    st.Page("pages/flattening.py", title="Flattening", icon=":material/view_stream:", url_path="flattening"),
-    st.Page("pages/network_costs.py", title="Network costs", icon=":material/bar_chart:", url_path="network_costs"),
-]
-page = st.navigation(pages)
+
+def make_pages() -> list:
+    return [
+        st.Page("pages/welcome.py", title="Welcome", icon=":material/school:", default=True),
+        st.Page("pages/convolution.py", title="Convolution", icon=":material/grid_on:", url_path="convolution"),
+        st.Page("pages/spatially_separable.py", title="Spatially separable", icon=":material/view_column:",
+                url_path="spatially_separable"),
+        st.Page("pages/depthwise.py", title="Depthwise", icon=":material/stacks:", url_path="depthwise"),
+        st.Page("pages/pointwise.py", title="Pointwise", icon=":material/scatter_plot:", url_path="pointwise"),
+        st.Page("pages/depthwise_separable.py", title="Depthwise separable", icon=":material/layers:",
+                url_path="depthwise_separable"),
+        st.Page("pages/flattening.py", title="Flattening", icon=":material/view_stream:", url_path="flattening"),
+        st.Page("pages/network_costs.py", title="Network costs", icon=":material/bar_chart:", url_path="network_costs"),
+    ]
+
+
+# A session keeps its Page objects: making them resolves every page's path on disk, which on a
+# busy server (every syscall hands the interpreter lock to the thread serving the websockets)
+# cost a few ms of every rerun. Per session, not per process: st.navigation and Page.run mark the
+# page they return, and sessions run at the same time.
+if "_pages" not in st.session_state:
+    st.session_state["_pages"] = make_pages()
+page = st.navigation(st.session_state["_pages"])
 ui.classroom_controls(page)  # presenter mode, predict-then-reveal, the link to this view
 page.run()
