@@ -350,8 +350,14 @@ def step_text(figure, key: str, step: int) -> None:
     animation moves, and announced to screen readers), and every step as text for reading later."""
     texts = presentation.step_texts(figure)
     st.container(key=f"steptext_{key}").caption(texts[step] if texts else "")
-    with st.expander(f"Every step as text ({len(texts):,} steps)"):
+    # Written, and sent, only while open (opening it reruns the page): most reruns leave it closed.
+    # The label stays the same, so a new configuration keeps it open.
+    transcript = st.expander("Every step as text", key=f"steps_open_{key}", on_change="rerun")
+    if not transcript.open:
+        return
+    with transcript:
         shown = texts[:TRANSCRIPT_STEPS]
+        st.caption(f"{len(texts):,} steps")
         st.text("\n".join(shown))
         if len(texts) > len(shown):
             st.caption(f"… and {len(texts) - len(shown):,} more steps, all in the file below.")
@@ -515,6 +521,9 @@ def export_button(figure, key: str) -> None:
                             "For a picture of the current step, use the chart's camera button.")
 
 
+SHOW_CODE = "show_code"  # the "Show the code" expander's key: True while it is open
+
+
 @functools.lru_cache(maxsize=16)
 def source_text(function) -> str:
     """A function's source, read once (inspect tokenizes the whole file on every call)."""
@@ -523,13 +532,22 @@ def source_text(function) -> str:
 
 def show_code(caption: str, code, title: str = "Show the code: NumPy, PyTorch, Keras", names=None,
               source=None) -> None:
-    """The current configuration as code to copy: one tab per (name, text) of `code.items()` (named
-    `names` if given), and optionally the app's own function, `source` = (tab name, note, function)."""
-    entries = code.items()
+    """The current configuration as code to copy: one tab per (name, text) of what `code()` returns
+    (named `names` if given), and optionally the app's own function, `source` = (tab name, note,
+    function).
+
+    The code is written, and sent, only while the expander is open: opening it reruns the page.
+    Most reruns (a class moving sliders) leave it closed, and its tabs were a fifth of a page's
+    elements. A page opens with it closed.
+    """
+    expander = st.expander(title, icon=":material/code:", key=SHOW_CODE, on_change="rerun")
+    if not expander.open:
+        return
+    entries = code().items()
     if any("rng.integers(" in text for _, text in entries):
         caption += (" Arrays too large to write out are random whole numbers in the code, so the numbers it "
                     "prints differ from the page's; the shapes and the counts are the same.")
-    with st.expander(title, icon=":material/code:"):
+    with expander:
         st.caption(caption + " Neither framework is needed to run this app.")
         tab_names = list(names or [name for name, _ in entries]) + ([source[0]] if source else [])
         tabs = st.tabs(tab_names)

@@ -182,8 +182,8 @@ with cost_col:
 ui.show_code(
     "This configuration as code to copy (the button at a block's top right). The NumPy code computes the output "
     "above; the PyTorch and Keras code defines the same layer, with the same parameter count.",
-    snippets.standard(engine.input_pattern(pattern, channels, height, width, seed),
-                      engine.kernel_bank(preset, n_kernels, channels, kernel_h, kernel_w, seed),
-                      stride, padding, dilation, operation),
+    lambda: snippets.standard(engine.input_pattern(pattern, channels, height, width, seed),
+                              engine.kernel_bank(preset, n_kernels, channels, kernel_h, kernel_w, seed),
+                              stride, padding, dilation, operation),
     source=("The app's loop", "The app computes with a vectorised version; this loop version is what the tests "
                               "compare it to.", engine.conv2d_loop))

@@ -119,4 +119,4 @@ ui.show_code(
     "This configuration as code to copy (the button at a block's top right). The NumPy code computes the maps "
     "above; the PyTorch and Keras code defines the same layer (in PyTorch, a convolution with groups=C), with the "
     "same parameter count.",
-    snippets.depthwise(x, w, stride, padding, dilation))
+    lambda: snippets.depthwise(x, w, stride, padding, dilation))

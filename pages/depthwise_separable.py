@@ -360,4 +360,4 @@ ui.show_code(
     "This layer as code to copy (the button at a block's top right). The NumPy code computes a depthwise then a "
     "pointwise stage on random values; the PyTorch and Keras code defines the layer, with the separable parameter "
     f"count above, and the grouped convolution with groups = {groups}.",
-    snippets.depthwise_separable(in_shape, size, kernels, stride, padding, bias, groups))
+    lambda: snippets.depthwise_separable(in_shape, size, kernels, stride, padding, bias, groups))

@@ -150,4 +150,4 @@ ui.show_code(
     f"As code to copy (the button at a block's top right). The NumPy code flattens the volume above in {order} "
     f"order and applies a dense layer of {units} unit{'s' if units > 1 else ''}; the PyTorch and Keras code "
     "defines the flatten and the dense layer counted above.",
-    snippets.flattening(x, order, units, (fc_c, fc_h, fc_w, fc_units)))
+    lambda: snippets.flattening(x, order, units, (fc_c, fc_h, fc_w, fc_units)))

@@ -144,6 +144,6 @@ st.markdown(
 ui.show_code(
     "This configuration as code to copy (the button at a block's top right). The NumPy code computes the output "
     "above; the PyTorch and Keras code defines the same 1×1 layer, with the same parameter count.",
-    snippets.pointwise(x, w),
+    lambda: snippets.pointwise(x, w),
     source=("The app's loop", "The app computes it as one matrix product; this loop version is what the tests "
                               "compare it to.", engine.pointwise_conv2d_loop))

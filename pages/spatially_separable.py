@@ -368,5 +368,5 @@ ui.show_code(
     "output above; the PyTorch and Keras code defines the two layers." + (
         "" if exact else " This kernel is not separable, so the column and the row are those of the best rank-1 "
                          "kernel."),
-    snippets.spatially_separable(engine.input_pattern(pattern, 1, height, width, seed)[0], col, row, stride, padding,
-                                 operation, exact))
+    lambda: snippets.spatially_separable(engine.input_pattern(pattern, 1, height, width, seed)[0], col, row, stride,
+                                         padding, operation, exact))

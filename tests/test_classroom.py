@@ -234,6 +234,21 @@ def test_start_at_moves_the_flatten_cells():
     assert moved.layout.sliders[0].active == 5
 
 
+def test_every_step_as_text_is_written_when_opened_and_stays_open():
+    """The transcript is written only while its expander is open (most reruns leave it closed); it
+    lists the animation's steps, and stays open when the configuration changes."""
+    at = open_page("pages/convolution.py")
+    assert [e.label for e in at.expander if e.label.startswith("Every step")] == ["Every step as text"]
+    assert not at.text
+    at.session_state["steps_open_scan"] = True  # as a click on the expander does: it reruns the page
+    at.run()
+    trace, _, _ = lecture_scan()
+    assert at.text[0].value.split("\n") == presentation.step_texts(viz.scan_figure(trace))
+    at.slider(key="h").set_value(7).run()  # 5×5 -> 7×5: 15 positions
+    assert len(at.text[0].value.split("\n")) == 15
+    assert any(c.value == "15 steps" for c in at.caption)
+
+
 def test_step_texts_say_what_each_step_computes():
     trace, x, w = lecture_scan()
     texts = presentation.step_texts(viz.scan_figure(trace))

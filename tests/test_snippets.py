@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 import engine
+import ui
 from engine import ConvConfigError, snippets
 
 PARAMS = re.compile(r"^# parameters: .*= ([\d,]+)$", re.M)
@@ -891,8 +892,13 @@ PAGES = ["pages/convolution.py", "pages/spatially_separable.py", "pages/depthwis
 
 
 def shown_code(at) -> dict[str, str]:
-    """The snippets a page shows, by framework, after checking the expander holds them."""
+    """The snippets a page shows, by framework, once its "Show the code" expander is opened (the code
+    is written only while it is open)."""
     assert any(e.label.startswith("Show the code") for e in at.expander), [e.label for e in at.expander]
+    assert not at.code, "code was written while the expander was closed"
+    at.session_state[ui.SHOW_CODE] = True  # as a click on the expander does: it reruns the page
+    at.run()
+    assert not at.exception, at.exception
     blocks = [c.value for c in at.code]
     found = {"pytorch": [b for b in blocks if "import torch" in b], "keras": [b for b in blocks if "import keras" in b],
              "numpy": [b for b in blocks if b.startswith(("import numpy", "# plain Python"))]}
