@@ -1,5 +1,8 @@
 """The Spatially separable page through AppTest: the lecture's numbers, every kernel, custom kernels."""
 
+import json
+
+import numpy as np
 import pytest
 
 import engine
@@ -94,3 +97,20 @@ def test_the_sample_images_are_filtered_with_counts():
         assert len(at.get("image")) == 4, "the input, both filtered images and the difference"
         captions = " ".join(c.value for c in at.caption)
         assert "Counts are for every channel" in captions
+
+
+def test_the_pages_small_figures_pass_plotly_validation():
+    """Built from plain dicts without plotly.py's checks (for speed); plotly.py must accept them."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from viz import separable as figures
+
+    k = np.array([[1.0, 0, -1], [2, 0, -2], [1, 0, -1]])
+    built = [figures.kernels_figure([k, k[:, :1], k[:1], np.eye(4)], ["kernel", "column 3×1", "row", "term 1"]),
+             figures.singular_values_figure(np.array([3.0, 1.0, 0.0])),
+             figures.error_by_rank_figure([1.0, 0.5, 0.0], 81, [72, 144, 216], 2),
+             figures.cost_per_pixel_figure(3, 5)]
+    for fig in built:
+        spec = json.loads(pio.to_json(fig, validate=False))
+        go.Figure(data=spec["data"], layout=spec["layout"])  # raises on any invalid property

@@ -16,22 +16,22 @@ def singular_values_figure(values: np.ndarray, tol: float = 1e-9) -> go.Figure:
     values = np.asarray(values, dtype=float)
     nonzero = values > tol * max(values[0], 1e-300)
     labels = [f"σ{i + 1}" for i in range(len(values))]
-    fig = go.Figure(go.Bar(
-        x=labels, y=values, text=[style.number(v, 3) for v in values], textposition="outside",
+    bars = dict(
+        type="bar", x=labels, y=values, text=[style.number(v, 3) for v in values], textposition="outside",
         marker=dict(color=[style.SAMPLED if nz else "#bbbbbb" for nz in nonzero],
                     pattern=dict(shape=["" if nz else "/" for nz in nonzero])),
         hovertemplate="%{x} = %{y:.4g}<extra></extra>",
-    ))
-    fig.update_layout(**BASE, height=280, margin=dict(l=50, r=10, t=40, b=40),
-                      title=dict(text=f"Singular values: rank {int(nonzero.sum())}", font=dict(size=15)),
-                      yaxis=dict(title=None, rangemode="tozero", gridcolor="#eeeeee"), showlegend=False)
-    return fig
+    )
+    return style.plain_figure([bars], dict(
+        **BASE, height=280, margin=dict(l=50, r=10, t=40, b=40),
+        title=dict(text=f"Singular values: rank {int(nonzero.sum())}", font=dict(size=15)),
+        yaxis=dict(rangemode="tozero", gridcolor="#eeeeee"), showlegend=False))
 
 
 def kernels_figure(kernels: list[np.ndarray], titles: list[str]) -> go.Figure:
     """Small kernels side by side, values printed, one diverging scale centred on zero for all."""
     zmax = max(max(float(np.abs(k).max()) for k in kernels), 1e-9)
-    fig = go.Figure()
+    traces = []
     x0 = 0
     annotations = []
     two_lines = False
@@ -41,8 +41,8 @@ def kernels_figure(kernels: list[np.ndarray], titles: list[str]) -> go.Figure:
         # gap after it goes on two lines ("column" over "3×1"), and its grid makes room for the longer one
         lines = title.split(" ", 1) if len(title) > 4 * kw + 3 and " " in title else [title]
         two_lines |= len(lines) > 1
-        fig.add_trace(go.Heatmap(
-            z=k, x0=x0, dx=1, y0=0, dy=1, zmid=0, zmin=-zmax, zmax=zmax, colorscale=style.DIVERGING,
+        traces.append(dict(
+            type="heatmap", z=k, x0=x0, dx=1, y0=0, dy=1, zmid=0, zmin=-zmax, zmax=zmax, colorscale=style.DIVERGING,
             showscale=False, xgap=2, ygap=2, text=[[style.number(v) for v in row] for row in k],
             texttemplate="%{text}", textfont=dict(size=13), hovertemplate=f"{title}: %{{z:.4g}}<extra></extra>",
         ))
@@ -50,49 +50,47 @@ def kernels_figure(kernels: list[np.ndarray], titles: list[str]) -> go.Figure:
                                 yanchor="bottom", align="left", font=dict(size=13)))
         x0 += max(kw, int(np.ceil(max(map(len, lines)) / 4)) - 1) + 1
     rows = max(k.shape[0] for k in kernels)
-    fig.update_layout(**BASE, height=int(90 + 42 * rows), margin=dict(l=5, r=5, t=10, b=5), annotations=annotations,
-                      xaxis=dict(visible=False, range=[-0.7, x0 - 0.3], constrain="domain", constraintoward="left",
-                                 fixedrange=True),
-                      yaxis=dict(visible=False, range=[rows - 0.4, -2.3 if two_lines else -1.6], scaleanchor="x",
-                                 constrain="domain",
-                                 constraintoward="top", fixedrange=True))
-    return fig
+    return style.plain_figure(traces, dict(
+        **BASE, height=int(90 + 42 * rows), margin=dict(l=5, r=5, t=10, b=5), annotations=annotations,
+        xaxis=dict(visible=False, range=[-0.7, x0 - 0.3], constrain="domain", constraintoward="left", fixedrange=True),
+        yaxis=dict(visible=False, range=[rows - 0.4, -2.3 if two_lines else -1.6], scaleanchor="x", constrain="domain",
+                   constraintoward="top", fixedrange=True)))
 
 
 def error_by_rank_figure(errors: list[float], full_cost: int, rank_costs: list[int], current: int) -> go.Figure:
     """Approximation error for r = 1, 2, ... separable terms; each bar says what r terms cost."""
     ranks = list(range(1, len(errors) + 1))
     colours = [style.SAMPLED if r == current else "#bbbbbb" for r in ranks]
-    fig = go.Figure(go.Bar(
-        x=[f"r = {r}" for r in ranks], y=errors, marker=dict(color=colours, line=dict(color="#555555", width=1)),
+    bars = dict(
+        type="bar", x=[f"r = {r}" for r in ranks], y=errors, marker=dict(color=colours, line=dict(color="#555555", width=1)),
         text=[f"error {style.number(e, 3)}<br>{c:,} mult." for e, c in zip(errors, rank_costs)],
         textposition="outside", cliponaxis=False, hovertemplate="%{x}: error %{y:.4g}<extra></extra>",
-    ))
+    )
     top = max(errors) if max(errors) > 0 else 1.0  # all zero: an exactly separable kernel
-    fig.update_layout(**BASE, height=320, margin=dict(l=70, r=20, t=50, b=40),
-                      title=dict(text=f"Error left by r separable terms (full kernel: {full_cost:,} multiplications)",
-                                 font=dict(size=15)),
-                      yaxis=dict(title="error", range=[0, top * 1.35], gridcolor="#eeeeee", tickformat=".3~g"),
-                      showlegend=False)
-    return fig
+    return style.plain_figure([bars], dict(
+        **BASE, height=320, margin=dict(l=70, r=20, t=50, b=40),
+        title=dict(text=f"Error left by r separable terms (full kernel: {full_cost:,} multiplications)",
+                   font=dict(size=15)),
+        yaxis=dict(title=dict(text="error"), range=[0, top * 1.35], gridcolor="#eeeeee", tickformat=".3~g"), showlegend=False))
 
 
 def cost_per_pixel_figure(kh: int, kw: int, max_k: int = 7) -> go.Figure:
     """Multiplications per output pixel against kernel size k: k² in full, 2k in two passes."""
     k = np.arange(1, max_k + 1)
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=k, y=k * k, mode="lines+markers", name="full k×k kernel: k²",
-                             line=dict(color="#b2182b", width=3), marker=dict(symbol="square", size=8)))
-    fig.add_trace(go.Scatter(x=k, y=2 * k, mode="lines+markers", name="k×1 then 1×k: 2k",
-                             line=dict(color="#2166ac", width=3, dash="dot"), marker=dict(symbol="circle", size=8)))
-    fig.add_trace(go.Scatter(
-        x=[max(kh, kw)] * 2, y=[kh * kw, kh + kw], mode="markers+text", name="this kernel",
+    traces = [
+        dict(type="scatter", x=k, y=k * k, mode="lines+markers", name="full k×k kernel: k²",
+             line=dict(color="#b2182b", width=3), marker=dict(symbol="square", size=8)),
+        dict(type="scatter", x=k, y=2 * k, mode="lines+markers", name="k×1 then 1×k: 2k",
+             line=dict(color="#2166ac", width=3, dash="dot"), marker=dict(symbol="circle", size=8)),
+    ]
+    traces.append(dict(
+        type="scatter", x=[max(kh, kw)] * 2, y=[kh * kw, kh + kw], mode="markers+text", name="this kernel",
         text=[f"this kernel: {kh}×{kw} = {kh * kw}", f"{kh} + {kw} = {kh + kw}"],
         textposition=["top left", "bottom right"],
         marker=dict(size=16, color="#111111", line=dict(color="#111111", width=3), symbol="diamond-open"),
     ))
-    fig.update_layout(**BASE, height=360, margin=dict(l=70, r=20, t=40, b=60),
-                      xaxis=dict(title="kernel size k", dtick=1, gridcolor="#eeeeee", range=[0.5, max_k + 0.5]),
-                      yaxis=dict(title="multiplications per output pixel", gridcolor="#eeeeee", rangemode="tozero"),
-                      legend=dict(orientation="h", y=1.12, x=0))
-    return fig
+    return style.plain_figure(traces, dict(
+        **BASE, height=360, margin=dict(l=70, r=20, t=40, b=60),
+        xaxis=dict(title=dict(text="kernel size k"), dtick=1, gridcolor="#eeeeee", range=[0.5, max_k + 0.5]),
+        yaxis=dict(title=dict(text="multiplications per output pixel"), gridcolor="#eeeeee", rangemode="tozero"),
+        legend=dict(orientation="h", y=1.12, x=0)))

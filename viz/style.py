@@ -58,7 +58,8 @@ def plain_figure(data: list[dict], layout: dict) -> go.Figure:
 
     plotly.py checks every attribute as it is set: for a page's matrix of heatmaps that is about
     50 ms, most of a rerun, and a class of forty pays it on every slider move. The figure that
-    reaches plotly.js is the same; the tests validate each builder's output with plotly.py
-    (tests/test_viz_plain.py).
+    reaches plotly.js is the same, so write attributes as plotly.js takes them (title=dict(text=...),
+    not the string shorthand plotly.py would expand). The tests validate every builder that uses it
+    with plotly.py (test_viz_pointwise, test_depthwise_page, test_page_separable).
     """
     return go.Figure(data=data, layout=layout, _validate=False)
