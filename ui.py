@@ -72,9 +72,9 @@ def _same(raw: str, value) -> bool:
 
 
 def _escaped(text: str) -> str:
-    """Text from a link made inert in markdown: every markdown or HTML character escaped (so `<b>` is
-    shown, never rendered, and the message holds no raw tag), line breaks and control characters
-    made spaces."""
+    """Text from a link, or a message quoting what a student typed, made inert in markdown: every
+    markdown or HTML character escaped (so `<b>` is shown, never rendered, and the message holds no
+    raw tag), line breaks and control characters made spaces."""
     text = "".join(c if c.isprintable() else " " for c in text)
     return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~$:&\"'=])", r"\\\1", text)
 
@@ -275,8 +275,10 @@ def parsed_text(label: str, key: str, default: str, parse, help: str | None = No
 
 
 def explain(error: ConvConfigError) -> None:
-    """An impossible configuration: what is wrong and how to fix it, never a traceback."""
-    st.error(f"**This configuration cannot be computed.** {error}", icon=":material/error:")
+    """An impossible configuration: what is wrong and how to fix it, never a traceback. The engine's
+    message may quote what the student typed (a custom kernel's "**2**"): shown as typed, never
+    rendered as markdown, HTML or LaTeX."""
+    st.error(f"**This configuration cannot be computed.** {_escaped(str(error))}", icon=":material/error:")
 
 
 def show_chart(figure, key: str) -> None:

@@ -65,9 +65,21 @@ def test_a_broken_custom_kernel_says_what_is_wrong(text, message):
     # typed: the page explains it
     at.text_input(key="custom").set_value(text).run()
     assert not at.exception
-    assert message in at.error[0].value
+    assert message in at.error[0].value.replace("\\", "")  # as shown: markdown escapes removed
     at.text_input(key="custom").set_value("1 0 -1").run()
     assert not at.error and metrics(at)["Full 1×3 kernel"] == engine.standard_cost((1, 5, 5), (1, 3), 1).multiplications == 45
+
+
+def test_a_typed_kernel_is_quoted_as_typed_never_rendered():
+    """The message quotes the typed text; markdown, HTML or LaTeX in it must show as typed."""
+    at = open_page(PAGE, {"kernel": "custom"})
+    at.text_input(key="custom").set_value("**2** <b>x</b> $y$").run()
+    assert not at.exception
+    message = at.error[0].value
+    assert message.startswith("**This configuration cannot be computed.** ")
+    quoted = message.removeprefix("**This configuration cannot be computed.** ")
+    assert "**" not in quoted.replace("\\*", "") and "<b>" not in quoted and "$" not in quoted.replace("\\$", "")
+    assert '"**2**" is not a number' in quoted.replace("\\", "")
 
 
 def test_rank_slider_beyond_the_kernel_is_clamped_with_a_note():
