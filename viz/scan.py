@@ -64,6 +64,9 @@ class AnimatedFigure(go.Figure):
         return {"data": list(self._raw_data), "layout": {**self._raw_layout, "sliders": [self._raw_slider]},
                 "frames": self._raw_frames}
 
+    def __repr__(self) -> str:  # plotly.py's would read the state this figure never sets up
+        return f"AnimatedFigure({len(self._raw_data)} traces, {len(self._raw_frames)} frames)"
+
 
 def typed_arrays(attributes: dict) -> None:
     """A trace's numpy arrays, in place, as the typed arrays plotly.js decodes ({"dtype", "bdata"}),
