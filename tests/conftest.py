@@ -4,3 +4,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+
+def assert_plotly_js_ready(spec: dict) -> None:
+    """A figure built from plain dicts, without plotly.py's checks (viz.style.plain_figure), must be
+    what plotly.py itself would send: valid (plotly.py raises on any invalid property) and already in
+    the form plotly.js reads (no shorthand such as title="k" that plotly.py would expand)."""
+    import json
+
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    checked = json.loads(pio.to_json(go.Figure(data=spec["data"], layout=spec["layout"]), validate=False))
+    assert checked["data"] == spec["data"]
+    assert checked["layout"] == spec["layout"]

@@ -9,6 +9,7 @@ import pytest
 import engine
 from test_pages import open_page
 from viz.depthwise import depthwise_scan_figure, volumes_figure
+from conftest import assert_plotly_js_ready
 
 PAGE = "pages/depthwise.py"
 
@@ -85,12 +86,10 @@ def test_depthwise_figure_passes_plotly_validation():
 
 def test_volumes_figure_passes_plotly_validation():
     """Built from plain dicts without plotly.py's checks (for speed); plotly.py must accept it."""
-    import plotly.graph_objects as go
-
     x = np.random.default_rng(1).integers(-3, 4, size=(3, 5, 4)).astype(float)
     w = np.random.default_rng(2).integers(-2, 3, size=(6, 3, 3)).astype(float)
     spec = json.loads(pio.to_json(volumes_figure(x, w, engine.depthwise_conv2d(x, w), 2), validate=False))
-    go.Figure(data=spec["data"], layout=spec["layout"])  # raises on any invalid property
+    assert_plotly_js_ready(spec)
 
 
 def test_the_lecture_preset_locks_the_size_sliders():

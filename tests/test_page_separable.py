@@ -7,6 +7,7 @@ import pytest
 
 import engine
 from test_pages import open_page
+from conftest import assert_plotly_js_ready
 
 PAGE = "pages/spatially_separable.py"
 
@@ -113,7 +114,6 @@ def test_the_sample_images_are_filtered_with_counts():
 
 def test_the_pages_small_figures_pass_plotly_validation():
     """Built from plain dicts without plotly.py's checks (for speed); plotly.py must accept them."""
-    import plotly.graph_objects as go
     import plotly.io as pio
 
     from viz import separable as figures
@@ -125,4 +125,4 @@ def test_the_pages_small_figures_pass_plotly_validation():
              figures.cost_per_pixel_figure(3, 5)]
     for fig in built:
         spec = json.loads(pio.to_json(fig, validate=False))
-        go.Figure(data=spec["data"], layout=spec["layout"])  # raises on any invalid property
+        assert_plotly_js_ready(spec)

@@ -10,6 +10,7 @@ from engine import input_pattern, pointwise_conv2d, scan_trace
 from test_viz_scan import decode
 from viz import scan_figure
 from viz.pointwise import matrix_product_figure, pixel_names, pixel_rows, weight_columns
+from conftest import assert_plotly_js_ready
 
 CASES = [(3, 5, 5, 2, 0), (1, 2, 2, 1, 1), (8, 8, 8, 6, 2), (8, 2, 2, 3, 3), (4, 3, 7, 5, 4)]
 
@@ -85,7 +86,5 @@ def test_the_scan_of_1x1_kernels_has_one_product_per_channel_in_every_caption():
 @pytest.mark.parametrize("case", CASES)
 def test_the_figure_passes_plotly_validation(case):
     """It is built from plain dicts without plotly.py's checks (for speed); plotly.py must accept it."""
-    import plotly.graph_objects as go
-
     spec, _ = heatmaps(matrix_product_figure(*build(*case)))
-    go.Figure(data=spec["data"], layout=spec["layout"])  # raises on any invalid property
+    assert_plotly_js_ready(spec)
