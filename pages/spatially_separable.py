@@ -338,6 +338,11 @@ def photo(data, kernel_bytes, shape, col, row, stride, padding, operation="corre
     return notices, [(jpeg(image), caption) for image, caption in pictures]
 
 
+def show_notices(notices: list[str]) -> None:
+    for notice in notices:
+        st.info(notice.capitalize() + ".", icon=":material/info:")
+
+
 if data is not None:
     try:
         notices, pictures = photo(data, kernel.tobytes(), kernel.shape, tuple(col), tuple(row), stride, padding,
@@ -345,10 +350,10 @@ if data is not None:
     except uploads.ImageError as error:
         st.error(f"**This image cannot be used:** {error}.", icon=":material/warning:")
     except ConvConfigError as error:
+        show_notices(uploads.load_image(data)[1])  # what was done to the image, then why it cannot be filtered
         ui.explain(error)
     else:
-        for notice in notices:
-            st.info(notice.capitalize() + ".", icon=":material/info:")
+        show_notices(notices)
         for column, (image, caption) in zip(st.columns(4), pictures):
             column.image(image, caption=caption, width="stretch")
         st.caption("Filter responses are coloured on one scale: red positive, blue negative, white zero "

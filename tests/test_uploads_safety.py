@@ -229,3 +229,20 @@ def test_the_page_says_what_it_accepts_under_the_uploader():
     text = " ".join(c.value for c in at.caption)
     assert "Accepted: a PNG or JPEG image of up to 10 MB and 40 million pixels" in text
     assert "A file over 10 MB is not uploaded" in text
+
+
+def test_an_image_too_small_to_filter_keeps_its_notices_beside_the_explanation():
+    """A 2×2 RGBA image under the 3×3 kernel: the page says what it did to the image (transparency
+    on white) and why it cannot filter it, not one without the other."""
+    pixels = np.zeros((2, 2, 4), dtype=np.uint8)
+    pixels[..., 3] = 128  # half transparent
+    data = encode(Image.fromarray(pixels, "RGBA"), "PNG")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params.update({"image": "upload your own"})
+    at.run()
+    at.switch_page(PAGE).run()
+    at.file_uploader(key="upload").set_value(("tiny.png", data, "image/png")).run()
+    assert not at.exception, at.exception
+    assert any("Transparent parts are shown on white" in i.value for i in at.info), [i.value for i in at.info]
+    assert any("cannot be computed" in e.value for e in at.error), [e.value for e in at.error]
+    assert not at.image
