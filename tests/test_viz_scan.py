@@ -119,3 +119,17 @@ def test_data_and_layout_pass_plotly_validation(case):
     layout = dict(spec["layout"])
     layout.pop("sliders")  # steps are plain dicts checked in the browser
     go.Figure(data=spec["data"], layout=layout)  # raises on any invalid property
+
+
+def test_a_scan_survives_copy_deepcopy_and_pickle():
+    """An AnimatedFigure skips plotly.py's own state; copying or pickling it (a cache that stores
+    copies would) must still give the same figure."""
+    import copy
+    import pickle
+
+    figure = scan_figure(scan_trace(input_pattern("random integers", 2, 5, 6, 0),
+                                    kernel_bank("random", 2, 2, 3, 3, 0)))
+    before = json.dumps(figure.to_dict(), sort_keys=True)
+    for twin in (copy.copy(figure), copy.deepcopy(figure), pickle.loads(pickle.dumps(figure))):
+        assert type(twin) is type(figure)
+        assert json.dumps(twin.to_dict(), sort_keys=True) == before

@@ -64,6 +64,10 @@ class AnimatedFigure(go.Figure):
         return {"data": list(self._raw_data), "layout": {**self._raw_layout, "sliders": [self._raw_slider]},
                 "frames": self._raw_frames}
 
+    def __reduce__(self):  # copy, deepcopy and pickle rebuild it from its dicts (plotly.py's would read
+        # the state this figure never sets up)
+        return AnimatedFigure, (self._raw_data, self._raw_layout, self._raw_frames, self._raw_slider)
+
     def __repr__(self) -> str:  # plotly.py's would read the state this figure never sets up
         return f"AnimatedFigure({len(self._raw_data)} traces, {len(self._raw_frames)} frames)"
 
