@@ -169,6 +169,20 @@ def test_copied_link_opens_the_same_view_in_a_new_tab(tab, context):
         other.close()
 
 
+def test_play_continues_from_the_step_a_link_opened(tab):
+    """A link's step=6 shows step 6; Play goes on from there (7, 8, ...), not back to step 1."""
+    open_app(tab, "/convolution?h=8&w=8&step=6&speed=fast")  # 36 steps, 350 ms each
+    assert active(tab) == 5
+    tab.wait_for_timeout(600)  # the page script's first pass (every 250 ms)
+    tab.locator(f"{PLOT} .updatemenu-button", has_text="Play").click()
+    seen = []
+    for _ in range(6):
+        tab.wait_for_timeout(250)
+        seen.append(active(tab))
+    assert seen == sorted(seen) and seen[0] >= 5 and seen[-1] > 5, seen
+    tab.locator(f"{PLOT} .updatemenu-button", has_text="Pause").click()
+
+
 def test_a_tampered_link_gets_a_notice_and_the_page_works(tab):
     open_app(tab, "/convolution?h=abc&kernel=%3Cscript%3Ealert(1)%3C/script%3E&step=77")
     notices = tab.locator("[data-testid=stAlert]")
