@@ -33,4 +33,7 @@ if "_pages" not in st.session_state:
     st.session_state["_pages"] = make_pages()
 page = st.navigation(st.session_state["_pages"])
 ui.classroom_controls(page)  # presenter mode, predict-then-reveal, the link to this view
-page.run()
+try:
+    page.run()
+finally:
+    ui.collect_garbage_now_and_then()
