@@ -61,7 +61,7 @@ def bmatrix(k) -> str:
             + r"\end{bmatrix}")
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner=False)
 def compute(channels, height, width, pattern, n_kernels, kernel_h, kernel_w, preset, seed, stride, padding, dilation,
             operation="correlation"):
     x = engine.input_pattern(pattern, channels, height, width, seed)
@@ -72,7 +72,7 @@ def compute(channels, height, width, pattern, n_kernels, kernel_h, kernel_w, pre
     return trace, cost, engine.plan((height, width), (kernel_h, kernel_w), stride, padding, dilation)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)
 def figure(config, frame_ms):
     trace, _, _ = compute(*config)
     fig = viz.scan_figure(trace, frame_ms=frame_ms)

@@ -47,7 +47,7 @@ entry = ui.whole_number(f"Follow one vector entry (0 to {size - 1})", "entry", 0
 entry = int(min(max(entry, 0), size - 1))
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)
 def figure(values_bytes, shape, order, entry, frame_ms):
     values = np.frombuffer(values_bytes).reshape(shape)
     return viz_flatten.flatten_figure(values, order, selected=entry, frame_ms=frame_ms)

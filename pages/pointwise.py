@@ -34,7 +34,7 @@ bar.header("Scan")
 speed = ui.steps_choice("Play speed", "speed", SPEEDS, "normal")
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner=False)
 def compute(channels, height, width, pattern, n_kernels, seed):
     x = engine.input_pattern(pattern, channels, height, width, seed)
     # N pointwise kernels of C weights each, small whole numbers so the products can be read
@@ -45,7 +45,7 @@ def compute(channels, height, width, pattern, n_kernels, seed):
     return x, w, output, trace, cost
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)
 def figures(config, frame_ms):
     x, w, output, trace, _ = compute(*config)
     return (viz.scan_figure(trace, frame_ms=frame_ms),

@@ -84,7 +84,7 @@ except ConvConfigError as error:
 kh, kw = kernel.shape
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner=False)
 def analyse(kernel_bytes, shape):
     k = np.frombuffer(kernel_bytes).reshape(shape)
     terms = engine.low_rank(k)
@@ -94,7 +94,7 @@ def analyse(kernel_bytes, shape):
 rank, factors, terms = analyse(kernel.tobytes(), kernel.shape)
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=32, show_spinner=False)
 def chart(builder: str, *args):
     """A figure of viz.separable, built once per distinct input: these depend on the kernel and the
     sizes, not on the random input values, so moving the seed does not rebuild them."""
@@ -190,7 +190,7 @@ if flipped:
 st.subheader("Full kernel against two passes")
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner=False)
 def routes(kernel_bytes, shape, col, row, pattern, height, width, seed, stride, padding, operation="correlation"):
     k = np.frombuffer(kernel_bytes).reshape(shape)
     if operation == "convolution":  # scan with the kernel turned by 180°: the column and the row reversed
@@ -204,7 +204,7 @@ def routes(kernel_bytes, shape, col, row, pattern, height, width, seed, stride, 
     return full, first, second, costs, engine.standard_cost((1, height, width), shape, 1, stride, padding)
 
 
-@st.cache_resource(max_entries=48, show_spinner=False)
+@st.cache_resource(max_entries=24, show_spinner=False)
 def scan(trace_key, which, frame_ms, label, width_px):
     traces = routes(*trace_key)
     if trace_key[10] == "convolution":  # the key's 11th entry is the operation
