@@ -36,4 +36,4 @@ ui.classroom_controls(page)  # presenter mode, predict-then-reveal, the link to 
 try:
     page.run()
 finally:
-    ui.collect_garbage_now_and_then()
+    ui.collect_garbage_when_grown()

@@ -11,9 +11,9 @@ import hashlib
 import inspect
 import math
 import numbers
+import os
 import re
 import threading
-import time
 from pathlib import Path
 
 import streamlit as st
@@ -376,24 +376,37 @@ def _asset(name: str) -> str:
     return (ASSETS / name).read_text(encoding="utf-8")
 
 
-GC_INTERVAL_S = 5.0  # seconds between full garbage collections, per process
-_last_collection = [0.0]
+GC_GROWTH_BYTES = 4 * 2**20  # the process may grow by this much between full garbage collections
+_after_collection = [0]
 _collection = threading.Lock()
 
 
-def collect_garbage_now_and_then() -> None:
-    """A full garbage collection after a rerun, at most every GC_INTERVAL_S seconds per process.
+def _rss() -> int:
+    """This process's resident memory in bytes (Linux), 0 where /proc is not there."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def collect_garbage_when_grown() -> None:
+    """A full garbage collection after a rerun once the process has grown by GC_GROWTH_BYTES since
+    the last one (every rerun where memory cannot be read).
 
     Streamlit's own after every rerun is off (.streamlit/config.toml): on a server holding a class's
     figures it was 45% of the CPU. Without any, objects caught in reference cycles wait for Python's
-    own full collection, which comes only once the heap has grown by a quarter, and the server sits
-    that far above the memory it uses. Every few seconds costs little and keeps it close."""
-    now = time.monotonic()
-    if now - _last_collection[0] < GC_INTERVAL_S or not _collection.acquire(blocking=False):
+    own full collection, which comes only once the heap has grown by a quarter. Growth is what
+    garbage costs, so growth is what triggers a collection: a busy server collects every few
+    seconds, a quiet one hardly ever, and either stays within a few MiB of what it uses."""
+    rss = _rss()
+    if rss and rss - _after_collection[0] < GC_GROWTH_BYTES:
+        return
+    if not _collection.acquire(blocking=False):
         return
     try:
-        _last_collection[0] = now
         gc.collect()
+        _after_collection[0] = _rss()
     finally:
         _collection.release()
 
