@@ -353,13 +353,13 @@ def start_step(figure, key: str) -> int:
 def step_text(figure, key: str, step: int) -> None:
     """The current step in words under the animation (kept current by the page script as the
     animation moves, and announced to screen readers), and every step as text for reading later."""
-    texts = presentation.step_texts(figure)
-    st.container(key=f"steptext_{key}").caption(texts[step] if texts else "")
+    st.container(key=f"steptext_{key}").caption(presentation.step_texts(figure, [step])[0])
     # Written, and sent, only while open (opening it reruns the page): most reruns leave it closed.
     # The label stays the same, so a new configuration keeps it open.
     transcript = st.expander("Every step as text", key=f"steps_open_{key}", on_change="rerun")
     if not transcript.open:
         return
+    texts = presentation.step_texts(figure)
     with transcript:
         shown = texts[:TRANSCRIPT_STEPS]
         st.caption(f"{len(texts):,} steps")

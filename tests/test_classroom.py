@@ -260,6 +260,9 @@ def test_step_texts_say_what_each_step_computes():
         assert f"output ({r + 1}, {c + 1})" in text
         assert text.endswith(f"= {viz.style.ascii_number(out[r, c])}")
         assert "<" not in text
+    # one step alone (what a page shows on every rerun) is that step's text
+    figure = viz.scan_figure(trace)
+    assert [presentation.step_texts(figure, [s])[0] for s in range(9)] == texts
     assert f"{engine.standard_cost((1, 5, 5), (3, 3), 1).multiplications} multiplications" in texts[-1]
 
 

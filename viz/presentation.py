@@ -96,8 +96,10 @@ def as_text(markup: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
 
 
-def step_texts(figure) -> list[str]:
-    """Every step of an animation described in words: its slider label, then what it computes."""
+def step_texts(figure, steps=None) -> list[str]:
+    """Steps of an animation described in words: its slider label, then what it computes. Every
+    step, or those of `steps` (0-based indices): a page shows one on every rerun, all of them only
+    on request, and writing out a thousand costs milliseconds."""
     if isinstance(figure, AnimatedFigure):
         labels = [s["label"] for s in figure._raw_slider["steps"]]
         captions = [frame["layout"].get("annotations[0].text", "") for frame in figure._raw_frames]
@@ -107,8 +109,9 @@ def step_texts(figure) -> list[str]:
         labels = [s.label for s in slider.steps]
         captions = [""] * len(labels)
         prefix = (slider.currentvalue.prefix or "Step ") if slider.currentvalue else "Step "
-    return [f"{prefix.strip()} {as_text(label)}" + (f": {as_text(caption)}" if caption else "")
-            for label, caption in zip(labels, captions)]
+    chosen = range(len(labels)) if steps is None else steps
+    return [f"{prefix.strip()} {as_text(labels[i])}" + (f": {as_text(captions[i])}" if captions[i] else "")
+            for i in chosen]
 
 
 FONT_KEYS = ("font", "textfont", "tickfont", "insidetextfont", "outsidetextfont", "hoverlabel")
