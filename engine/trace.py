@@ -50,11 +50,12 @@ class ScanTrace:
     def steps(self) -> int:
         return len(self.sums)
 
-    def sampled_cells(self, step: int) -> tuple[np.ndarray, np.ndarray]:
-        """Padded (rows, cols) of the cells the kernel multiplies at this step."""
+    def sampled_cells(self, step) -> tuple[np.ndarray, np.ndarray]:
+        """Padded (rows, cols) of the cells the kernel multiplies at this step: (kh,) and (kw,); for an
+        array of steps, (steps, kh) and (steps, kw)."""
         kh, kw = self.kernels.shape[2:]
-        rows = self.top[step] + np.arange(kh) * self.dilation[0]
-        cols = self.left[step] + np.arange(kw) * self.dilation[1]
+        rows = np.asarray(self.top[step])[..., None] + np.arange(kh) * self.dilation[0]
+        cols = np.asarray(self.left[step])[..., None] + np.arange(kw) * self.dilation[1]
         return rows, cols
 
 

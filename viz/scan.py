@@ -280,8 +280,7 @@ def captions(trace: ScanTrace, max_terms: int) -> list[str]:
     inputs, kernels = caption_texts(trace)
     steps, channels = trace.products.shape[:2]
     kh, kw = trace.kernels.shape[2:]
-    rows = trace.top[:, None] + np.arange(kh) * trace.dilation[0]  # (steps, kh): the cells of sampled_cells
-    cols = trace.left[:, None] + np.arange(kw) * trace.dilation[1]
+    rows, cols = trace.sampled_cells(np.arange(steps))  # (steps, kh), (steps, kw)
     windows = inputs[:, rows[:, :, None], cols[:, None, :]].reshape(channels, steps, kh * kw)[:, :, :max_terms]
     weights = kernels.reshape(kernels.shape[0], channels, kh * kw)[:, :, :max_terms]
     more = f"… ({kh * kw - max_terms} more)" if kh * kw > max_terms else None
