@@ -171,9 +171,10 @@ def _seed(key: str, **initial) -> dict:
 def _carried(key: str, fits, replacement) -> None:
     """Pages share control names (h, w, pad, ...), and a value carries over when the student switches
     pages: a height of 12 reaches a page whose height goes to 8, where Streamlit would raise. Such a
-    value is replaced by this page's default before the control is made: the nearest end could be
-    a size the page's other defaults cannot compute (a height of 1 from Flattening is 2 here, under
-    a 3×3 kernel), while the defaults always work together."""
+    value is replaced by `replacement(value)` before the control is made. Sliders and lists use this
+    page's default: the nearest end could be a size the page's other defaults cannot compute (a
+    height of 1 from Flattening is 2 here, under a 3×3 kernel), while the defaults always work
+    together. whole_number, whose bounds follow the page's own sizes, uses the nearest end."""
     if key in st.session_state and not fits(st.session_state[key]):
         st.session_state[key] = replacement(st.session_state[key])
         st.session_state[f"_link_reset_{key}"] = True
