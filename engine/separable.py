@@ -8,6 +8,7 @@ the 1 x kw row second: kh + kw multiplications per output instead of kh * kw.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -43,8 +44,10 @@ def kernel_rank(k, tol: float = 1e-9) -> int:
 
 
 def _small_integers(v: np.ndarray, limit: int = 64) -> np.ndarray | None:
-    """v scaled so that its entries are small whole numbers, if some scale does that."""
-    nonzero = np.abs(v[np.abs(v) > 1e-12])
+    """v scaled so that its entries are small whole numbers, if some scale does that (relative to v's
+    own size: [3e-13, 6e-13] gives [1, 2] as [3, 6] does)."""
+    largest = np.abs(v).max()
+    nonzero = np.abs(v[np.abs(v) > 1e-9 * largest])
     if nonzero.size == 0:
         return None
     unit = v / nonzero.min()
@@ -57,27 +60,57 @@ def _small_integers(v: np.ndarray, limit: int = 64) -> np.ndarray | None:
     return None
 
 
+def _reproduces(k: np.ndarray, col: np.ndarray, row: np.ndarray, tol: float) -> bool:
+    """Whether outer(col, row) equals k within tol times k's largest magnitude, entry by entry."""
+    return bool(np.abs(np.outer(col, row) - k).max() <= tol * np.abs(k).max())
+
+
+def _readable_column(k: np.ndarray, col: np.ndarray) -> np.ndarray:
+    """A column for the rank-1 kernel k (col: any column of it) that is easy to read, with its first non-zero entry
+    positive: small whole numbers ([1, 2, 1]), or else the column that makes the row small whole
+    numbers, or else the column scaled so that its first non-zero entry is 1. Whole numbers are taken
+    only where they reproduce the kernel to rounding (1e-12 of its scale)."""
+    def first_nonzero(v):
+        return v[np.flatnonzero(np.abs(v) > 1e-9 * np.abs(v).max())[0]]
+
+    nice = _small_integers(col)
+    if nice is not None and _reproduces(k, nice, nice @ k / (nice @ nice), 1e-12):
+        return nice * np.sign(first_nonzero(nice))
+    nice_row = _small_integers(col @ k)
+    if nice_row is not None:
+        from_row = k @ nice_row / (nice_row @ nice_row)
+        if _reproduces(k, from_row, nice_row, 1e-12):
+            return from_row * np.sign(first_nonzero(from_row))
+    return col / first_nonzero(col)
+
+
 def separable_factors(k, tol: float = 1e-9):
     """(col, row) with np.outer(col, row) == k when k has rank 1 (or is all zeros), else None.
 
-    The column is scaled to small whole numbers with its first non-zero entry positive where
-    the kernel allows it, so Sobel x gives ([1, 2, 1], [1, 0, -1]).
+    Rank 1 means what kernel_rank(k, tol) says: the second singular value is at most tol times the
+    first. Then the factors reproduce every entry of k within 8 * tol times k's largest magnitude
+    (for kernels up to 7x7; the best rank-1 kernel is off by at most the second singular value), and
+    a kernel they would not reproduce that closely (subnormal values, below 2.2e-308, whose products
+    round to other values) is refused with None too. Everything is relative to the kernel's own scale,
+    so [[1e-13, 3e-13], [2e-13, 6e-13]] factors as [[1, 3], [2, 6]] does.
+
+    The column is scaled to small whole numbers with its first non-zero entry positive where that
+    reproduces the kernel to rounding (1e-12 of its scale), so Sobel x gives ([1, 2, 1], [1, 0, -1]).
     """
     k = _check_kernel(k)
-    u, s, vt = np.linalg.svd(k)
-    if s[0] == 0:
+    scale = float(np.abs(k).max())
+    if scale == 0:
         return np.zeros(k.shape[0]), np.zeros(k.shape[1])
+    # decomposed at largest magnitude 1: no underflow, whatever the kernel's own scale
+    u, s, vt = np.linalg.svd(k / scale)
     if len(s) > 1 and s[1] > tol * s[0]:
         return None
-    col = u[:, 0] * np.sqrt(s[0])
-    nice = _small_integers(col)
-    if nice is not None:
-        col = nice
-    if col[np.flatnonzero(np.abs(col) > 1e-12)[0]] < 0:
-        col = -col
+    col = _readable_column(k, u[:, 0])
     row = col @ k / (col @ col)
-    tidy = np.round(row, 12)
-    return col + 0.0, np.where(np.abs(tidy) < 1e-12, 0.0, tidy)  # + 0.0 turns -0 into 0
+    row = np.where(np.abs(row) <= 1e-12 * np.abs(row).max(), 0.0, row)  # [1, 0, -1], not [1, 1e-17, -1]
+    if not _reproduces(k, col, row, 8 * tol):
+        return None
+    return col + 0.0, row + 0.0  # + 0.0 turns -0 into 0
 
 
 @dataclass(frozen=True)
@@ -137,6 +170,19 @@ def two_pass_conv2d(x, col, row, stride=1, padding=0, *, operation="correlation"
     return middle, out
 
 
+ROUNDING = 1e-12  # float64: a relative difference this small is rounding, not a different result
+
+
+def relative_difference(output, other, x, kernel) -> float:
+    """How far two outputs of correlating x with kernel (the full kernel's, the two passes') are apart:
+    the largest difference over the largest value any output can reach, max|x| * sum|kernel|.
+    Rounding in float64 leaves well under ROUNDING; a kernel that is not reproduced leaves more.
+    0 when x or the kernel is all zeros (then both outputs are)."""
+    scale = float(np.abs(x).max() * np.abs(kernel).sum())
+    difference = float(np.abs(np.asarray(output) - np.asarray(other)).max())
+    return difference / scale if scale else difference
+
+
 def spatially_separable_cost(in_shape, kernel, stride=1, padding=0) -> Cost:
     """A (kh x 1) pass then a (1 x kw) pass over an (H, W) or (C, H, W) input, per channel.
 
@@ -164,43 +210,83 @@ def separable_pass_costs(in_shape, kernel, stride=1, padding=0) -> tuple[Cost, C
     return first, second
 
 
+MAX_KERNEL_TEXT = 400  # characters: 7 rows of 7 numbers such as -0.125 fit with room to spare
+MAX_NUMBER_TEXT = 24  # characters of one number: 17 significant digits, a sign, a point and an exponent
+SMALLEST_VALUE = 1e-300  # a non-zero value closer to 0 is refused (near the floats' own limit, 2.2e-308)
+LARGEST_VALUE = 1e6
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
+_FRACTION = re.compile(r"[+-]?[0-9]+/[0-9]+")
+_NUMBER_HELP = "digits 0-9, a minus sign, a point, an exponent such as 1e-3, or a fraction like 1/16"
+
+
 def parse_kernel(text: str, max_size: int = MAX_KERNEL) -> np.ndarray:
     """A kernel typed as rows of numbers: "1 2 1; 0 0 0; -1 -2 -1" (rows split by ; or new lines,
     numbers by spaces or commas; fractions such as 1/16 allowed). Strict: anything else is refused
-    with a message that says what is wrong."""
+    with a message that says what is wrong.
+
+    The cost is bounded before any number is computed: at most MAX_KERNEL_TEXT characters, each number
+    at most MAX_NUMBER_TEXT characters of ASCII digits with an exponent of at most three digits, so no
+    text makes a huge exact number (1e-99999999 is refused by its form, not computed).
+    """
     if text is None or not str(text).strip():
         raise ConvConfigError('the kernel is empty: type rows of numbers, for example "1 2 1; 0 0 0; -1 -2 -1"')
     text = str(text)
-    if len(text) > 2000:
-        raise ConvConfigError(f"the kernel text is {len(text):,} characters long; a {max_size}×{max_size} kernel needs far "
-                              f"fewer: type at most {max_size} rows of {max_size} numbers")
+    if len(text) > MAX_KERNEL_TEXT:
+        raise ConvConfigError(f"the kernel text is {len(text):,} characters long, more than the {MAX_KERNEL_TEXT} "
+                              f"this box takes: type at most {max_size} rows of {max_size} short numbers")
     lines = [line for line in text.replace("\n", ";").split(";") if line.strip()]
     if not lines:  # only separators, ";;;"
         raise ConvConfigError('the kernel is empty: type rows of numbers, for example "1 2 1; 0 0 0; -1 -2 -1"')
+    if len(lines) > max_size:
+        raise ConvConfigError(f"the kernel has {len(lines)} rows: it is larger than {max_size}×{max_size}; remove rows")
     rows = []
     for i, line in enumerate(lines, start=1):
-        cells = [cell for cell in line.replace(",", " ").split() if cell]
-        values = []
-        for cell in cells:
-            shown = cell if len(cell) <= 12 else cell[:12] + "…"
-            try:
-                value = float(Fraction(cell.replace("−", "-")))
-            except OverflowError:  # a whole number too large for a float
-                raise ConvConfigError(f"row {i}: {shown} is too large; keep kernel values within ±1,000,000") from None
-            except (ValueError, ZeroDivisionError):
-                raise ConvConfigError(f'row {i}: "{shown}" is not a number (use digits, a minus sign, a point or a fraction like 1/16)') from None
-            if not np.isfinite(value) or abs(value) > 1e6:
-                raise ConvConfigError(f"row {i}: {shown} is too large; keep kernel values within ±1,000,000")
-            values.append(value)
-        rows.append(values)
-    if len(rows) > max_size or any(len(r) > max_size for r in rows):
-        raise ConvConfigError(f"the kernel is larger than {max_size}×{max_size}: remove rows or numbers")
+        cells = line.replace(",", " ").split()
+        if len(cells) > max_size:
+            raise ConvConfigError(f"row {i} has {len(cells)} numbers: the kernel is larger than {max_size}×{max_size}; "
+                                  "remove numbers")
+        rows.append([_kernel_value(cell, i) for cell in cells])
     widths = {len(r) for r in rows}
     if len(widths) != 1:
         counts = ", ".join(str(len(r)) for r in rows)
         raise ConvConfigError(f"every row needs the same count of numbers; these rows have {counts}: add or remove "
                               "numbers so that they match")
     return np.array(rows, dtype=float)
+
+
+def _kernel_value(cell: str, row: int) -> float:
+    """One typed number of a kernel, checked by its form before it is computed."""
+    shown = cell if len(cell) <= 16 else cell[:16] + "…"
+    cell = cell.replace("\u2212", "-")  # the minus sign a word processor types
+    if len(cell) > MAX_NUMBER_TEXT:
+        raise ConvConfigError(f'row {row}: "{shown}" is {len(cell)} characters long: type a number of at most '
+                              f"{MAX_NUMBER_TEXT} characters ({_NUMBER_HELP})")
+    if not cell.isascii() and any(c.isdigit() for c in cell):
+        raise ConvConfigError(f'row {row}: "{shown}" has digits other than 0-9 (full-width or from another script): '
+                              "type the digits 0-9")
+    if _DECIMAL.fullmatch(cell):
+        value = float(cell)
+    elif _FRACTION.fullmatch(cell):
+        numerator, denominator = cell.split("/")
+        if int(denominator) == 0:
+            raise ConvConfigError(f'row {row}: "{shown}" divides by zero: use a denominator other than 0')
+        value = float(Fraction(int(numerator), int(denominator)))
+    elif re.fullmatch(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]{4,}", cell):
+        raise ConvConfigError(f'row {row}: "{shown}" has an exponent of more than three digits: kernel values are 0 '
+                              f"or between {SMALLEST_VALUE:g} and {LARGEST_VALUE:,.0f} in size; type 0, or a value with a shorter exponent")
+    else:
+        raise ConvConfigError(f'row {row}: "{shown}" is not a number (use {_NUMBER_HELP})')
+    if not abs(value) <= LARGEST_VALUE:
+        raise ConvConfigError(f"row {row}: {shown} is too large; keep kernel values within ±{LARGEST_VALUE:,.0f}")
+    if value != 0 and abs(value) < SMALLEST_VALUE or value == 0 and _nonzero_digit(cell):
+        raise ConvConfigError(f"row {row}: {shown} is too close to 0 to compute with (the smallest allowed is "
+                              f"{SMALLEST_VALUE:g}): type 0, or a larger value")
+    return value + 0.0  # -0 is 0
+
+
+def _nonzero_digit(cell: str) -> bool:
+    """Whether the number's digits (before any exponent) are not all zeros: 1e-400 is not 0."""
+    return any(c in "123456789" for c in re.split("[eE/]", cell)[0])
 
 
 def format_kernel(k) -> str:

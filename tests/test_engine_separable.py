@@ -183,7 +183,7 @@ def test_kernel_parser_accepts_rows_of_numbers(text, expected):
     ("1 x 1", 'row 1: "x" is not a number'),
     ("1 2; 3 <script>", 'row 2: "<script>" is not a number'),
     ("nan 1", 'row 1: "nan" is not a number'),
-    ("1/0", 'row 1: "1/0" is not a number'),
+    ("1/0", 'row 1: "1/0" divides by zero'),
     ("1e9", "too large"),
     ("; ".join(["1 1"] * 8), "larger than 7×7"),
     (" ".join(["1"] * 8), "larger than 7×7"),
