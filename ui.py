@@ -62,24 +62,36 @@ def link_value(key: str) -> list[str] | None:
     return st.query_params.get_all(key) or None
 
 
+_DECIMAL_TEXT = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+
+
 def _same(raw: str, value) -> bool:
-    """Whether a URL text is the value a control took from it (5 and "5", True and "true")."""
+    """Whether a URL text is the value a control took from it (5 and "5", True and "true"). Numbers
+    are taken only in ASCII digits: Python reads "９" (full-width) as 9, which a link should not pass
+    off silently."""
     if isinstance(value, bool):
         return raw.strip().lower() == str(value).lower()
     if isinstance(value, (int, float)):
-        try:
-            return float(raw) == float(value)
-        except ValueError:
-            return False
+        return _DECIMAL_TEXT.fullmatch(raw) is not None and float(raw) == float(value)
     return raw == str(value)
 
 
+_LINKABLE = re.compile(r"\S*(?:://|www\.|@)\S*", re.IGNORECASE)  # what markdown would make a link of
+
+
 def _escaped(text: str) -> str:
-    """Text from a link, or a message quoting what a student typed, made inert in markdown: every
+    """Text from a link, or a message quoting what a student typed, shown exactly as typed: every
     markdown or HTML character escaped (so `<b>` is shown, never rendered, and the message holds no
-    raw tag), line breaks and control characters made spaces."""
+    raw tag), line breaks and control characters made spaces. A word markdown would turn into a link
+    by itself (http://..., www...., a@b.c), escaping or not, is shown as code, which no link enters."""
     text = "".join(c if c.isprintable() else " " for c in text)
-    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~$:&\"'=])", r"\\\1", text)
+    parts = []
+    for plain, linkable in zip(_LINKABLE.split(text), [*_LINKABLE.findall(text), None]):
+        parts.append(re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~$:&\"'=])", r"\\\1", plain))
+        if linkable is not None:
+            fence = "`" * (max((len(run) for run in re.findall("`+", linkable)), default=0) + 1)
+            parts.append(f"{fence} {linkable} {fence}")
+    return "".join(parts)
 
 
 def _shown(raw: list[str]) -> str:
@@ -251,7 +263,7 @@ def _finite(text: str) -> bool:
         return True
 
 
-def parsed_text(label: str, key: str, default: str, parse, help: str | None = None, where=None, max_chars=400):
+def parsed_text(label: str, key: str, default: str, parse, max_chars: int, help: str | None = None, where=None):
     """A text box bound to the URL whose text must parse (a custom kernel): a link with text that
     does not parse gets a notice and the default, as a tampered link should. Typed text that does
     not parse is the page's to explain. Returns the text.
