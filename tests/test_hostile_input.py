@@ -239,3 +239,17 @@ def test_quoted_text_has_no_markup_and_no_link(text):
     assert not AUTOLINK.search(outside_code), (text, shown)
     assert not re.search(r"(?<!\\)[<>*_\[\]$`]", outside_code), (text, shown)
     assert "\n" not in shown
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(max_size=40), st.integers(-10**20, 10**20).map(str), st.floats().map(repr),
+                 st.integers(0, 20).map(lambda n: f" {n}.0"), st.integers(0, 20).map(lambda n: chr(0xFF10 + n % 10))))
+def test_any_link_value_for_a_slider_opens_it_or_the_default_with_a_notice(raw):
+    at = open_page({"h": raw})
+    assert not at.exception
+    height = at.slider(key="h").value
+    # "4", " +4", "4.0" and "1e1" are whole numbers in ASCII digits; "4.5", "９" and "1e400" are not
+    decimal = re.fullmatch(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*", raw)
+    taken = decimal is not None and float(raw).is_integer() and 2 <= float(raw) <= 16
+    assert height == (int(float(raw)) if taken else 5)
+    assert ("`h=`" in texts(at.warning)) == (not taken)
