@@ -7,8 +7,8 @@ the 1 x kw row second: kh + kw multiplications per output instead of kh * kw.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import re
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
@@ -66,10 +66,10 @@ def _reproduces(k: np.ndarray, col: np.ndarray, row: np.ndarray, tol: float) -> 
 
 
 def _readable_column(k: np.ndarray, col: np.ndarray) -> np.ndarray:
-    """A column for the rank-1 kernel k (col: any column of it) that is easy to read, with its first non-zero entry
-    positive: small whole numbers ([1, 2, 1]), or else the column that makes the row small whole
-    numbers, or else the column scaled so that its first non-zero entry is 1. Whole numbers are taken
-    only where they reproduce the kernel to rounding (1e-12 of its scale)."""
+    """The column of the rank-1 kernel k (col: its direction) that is easiest to read, its first
+    non-zero entry positive: small whole numbers ([1, 2, 1]), or else the one that makes the row small
+    whole numbers, or else the one whose first non-zero entry is 1. Whole numbers are taken only where
+    they reproduce the kernel to rounding (1e-12 of its scale)."""
     def first_nonzero(v):
         return v[np.flatnonzero(np.abs(v) > 1e-9 * np.abs(v).max())[0]]
 
