@@ -5,11 +5,16 @@ mark for the whole process, and an audit hook cannot be removed once added), the
 real page in AppTest, which can set st.file_uploader's file in Streamlit 1.67.
 """
 
+import functools
 import json
+import re
 import struct
 import subprocess
 import sys
+import threading
+import time
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -17,16 +22,20 @@ from PIL import Image, PngImagePlugin
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
+import uploads
 from test_uploads import chunk, encode, upload_cases
+from uploads import ImageError, load_image
 
-pytest.importorskip("resource")  # peak memory: POSIX only (Linux reads VmHWM, macOS ru_maxrss)
+resource = pytest.importorskip("resource")  # peak memory and CPU: POSIX only
 
 MB = 1024 * 1024
 PAGE = "pages/spatially_separable.py"
 
 
 def peak_memory_increase(data: bytes) -> tuple[int, str]:
-    """Run load_image on data in a fresh process: the growth of its peak resident memory, and the outcome."""
+    """Run load_image on data in a fresh process: the growth of its peak resident memory plus the
+    peak of the decoding process it starts (all of that process: it did not exist before), and the
+    outcome."""
     script = f"""
 import resource, sys
 sys.path.insert(0, {str(ROOT)!r})
@@ -40,6 +49,15 @@ def peak():
     except (OSError, StopIteration):
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
 
+decoders = []  # the decoding process's own peak, as it reports it
+run = getattr(uploads, "_run_worker", None)
+def reporting(data, request):
+    reply, pixels = run(data, request)
+    decoders.append(reply.get("peak") or 0)
+    return reply, pixels
+if run is not None:
+    uploads._run_worker = reporting
+
 data = sys.stdin.buffer.read()
 before = peak()
 try:
@@ -47,12 +65,21 @@ try:
     outcome = f"{{pixels.shape}} {{notices}}"
 except uploads.ImageError as error:
     outcome = str(error)
-print(peak() - before)
+# A decoder that was stopped reports nothing: then the children's peak, which on Linux is at least
+# this process's own peak when it started one (the started process shares it until it runs Python).
+children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+print(peak() - before + (decoders[0] if decoders else children))
 print(outcome)
 """
     done = subprocess.run([sys.executable, "-c", script], input=data, capture_output=True, timeout=300, check=True)
     increase, outcome = done.stdout.decode().split("\n", 1)
     return int(increase), outcome.strip()
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of the processes it started and waited for."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def large_png(width: int, height: int) -> bytes:
@@ -100,15 +127,203 @@ def test_a_large_jpeg_is_decoded_at_a_reduced_scale():
 def test_a_large_png_within_the_limits_is_reduced_without_copies():
     # 6000×6000 RGBA, 36 million pixels (under the 40 million limit) in a file of a few hundred kB.
     # A PNG cannot be decoded at a reduced scale: the decoded image itself is 36 million × 4 bytes,
-    # 137 MB (MB = 1024 × 1024 bytes here). Everything after that works on tiles, so the peak stays
-    # under 200 MB (it was 1.5 GB when the whole image was converted to RGBA, composited on white
-    # and made float32 at full size).
+    # 137 MB (MB = 1024 × 1024 bytes here), in the decoding process, with Python and Pillow (20 MB).
+    # Everything after that works on tiles, and the server's process only makes the 1024×1024 array,
+    # so the peak of both together stays under 250 MB (it was 1.5 GB when the whole image was
+    # converted to RGBA, composited on white and made float32 at full size).
     data = large_png(6000, 6000)
     assert len(data) < 2 * MB
     increase, outcome = peak_memory_increase(data)
     assert outcome.startswith("(3, 1024, 1024) ['transparent parts are shown on white', 'scaled down from 6,000×6,000"), \
         outcome
-    assert increase < 200 * MB, increase / MB
+    assert increase < 250 * MB, increase / MB
+
+
+# ---- Hostile files: a few hundred kB that would take gigabytes or minutes (issue 12)
+
+
+def deflated(head: bytes, unit: bytes, count: int) -> bytes:
+    """A zlib stream of head + unit × count, made in a moment however large: after a full flush the
+    compressor has forgotten what came before, so each block of units compresses to the same bytes."""
+    block = unit * min(count, max(1, 8_000_000 // len(unit)))
+    blocks, rest = divmod(count, len(block) // len(unit))
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)  # raw deflate: the zlib header and check are added here
+    start = compressor.compress(head) + compressor.flush(zlib.Z_FULL_FLUSH)
+    packed = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    end = compressor.compress(unit * rest) + compressor.flush()
+    check = zlib.adler32(head)
+    for _ in range(blocks):
+        check = zlib.adler32(block, check)
+    check = zlib.adler32(unit * rest, check)
+    return b"\x78\xda" + start + packed * blocks + end + struct.pack(">I", check)
+
+
+def flat_png(width: int, height: int, bit_depth: int, colour_type: int) -> bytes:
+    """A PNG of width × height zero pixels, one pixel wide or one high: a few hundred kB at most."""
+    pixel = bytes({0: 1, 2: 3, 4: 2, 6: 4}[colour_type] * bit_depth // 8)
+    rows = deflated(b"", b"\x00" + pixel, height) if width == 1 else deflated(b"\x00", pixel, width)
+    header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+
+
+def repeated_scans(side: int, repeats: int) -> bytes:
+    """A progressive side×side grey JPEG whose last scan (59 bytes when the image is flat) is repeated."""
+    data = encode(Image.new("L", (side, side)), "JPEG", progressive=True)
+    last = data.rindex(b"\xff\xda")
+    return data[:-2] + data[last:-2] * repeats + b"\xff\xd9"
+
+
+# name -> (width, height, bit depth, colour type): what the issue measured in the server's process
+THIN_PNGS = {
+    "1×40,000,000 16-bit RGBA": (1, 40_000_000, 16, 6),  # 350 kB; 1,357 MiB
+    "40,000,000×1 8-bit RGBA": (40_000_000, 1, 8, 6),  # 156 kB; about 700 MiB
+    "40,000,000×1 16-bit grey": (40_000_000, 1, 16, 0),  # 78 kB; about 700 MiB
+}
+SCANS_JPEG = "6000×6000 progressive JPEG, last scan ×1,000"  # 200 kB; 21 s of CPU
+
+
+@functools.cache
+def hostile_uploads() -> dict[str, bytes]:
+    """The issue's hostile files (benchmarks/hostile_input.py uploads them through a browser)."""
+    return {**{name: flat_png(*shape) for name, shape in THIN_PNGS.items()}, SCANS_JPEG: repeated_scans(6000, 1000)}
+
+
+@pytest.mark.parametrize("name", list(THIN_PNGS))
+def test_a_thin_png_is_refused_within_the_memory_bound(name):
+    # Pillow would hold 8 bytes for each of 40 million rows and 4 for each pixel, or two rows of
+    # 160 MB while it unfilters them: refused from the header, nothing decoded.
+    data = hostile_uploads()[name]
+    assert len(data) < 400_000
+    increase, outcome = peak_memory_increase(data)
+    assert increase < 300 * MB, increase / MB  # the issue's budget for one upload
+    width, height = THIN_PNGS[name][:2]
+    assert outcome.startswith("this image needs about ") and f"to decode ({width:,}×{height:,} pixels" in outcome \
+        and "more than the 200 MB this server gives one upload, so it was not decoded" in outcome, outcome
+
+
+def test_a_thin_png_within_the_limits_is_decoded_in_little_memory():
+    # 1×4,000,000 16-bit RGBA: 46 MB as Pillow holds it (4 bytes a pixel, 8 a row), 65 MB in all here;
+    # reduced 3,906 times along its length only. It was 122 MB when it was reduced by 1 (its width
+    # is already within the size) and resized whole.
+    increase, outcome = peak_memory_increase(flat_png(1, 4_000_000, 16, 6))
+    assert increase < 100 * MB, increase / MB
+    assert outcome == ("(3, 1024, 1) ['transparent parts are shown on white', 'scaled down from 1×4,000,000 to 1×1,024 "
+                       "pixels (at most 1,024 on a side)']"), outcome
+
+
+def test_a_jpeg_of_a_thousand_scans_is_refused_within_the_cpu_bound():
+    data = hostile_uploads()[SCANS_JPEG]
+    assert len(data) < 250_000
+    start = cpu_seconds()
+    try:
+        load_image(data)
+    except ImageError as error:
+        message = str(error)
+    assert cpu_seconds() - start < 1.0  # it was 21 s; the header is read in milliseconds
+    assert re.match(r"the JPEG file is stored in 1,0\d\d scans of its 6,000×6,000 pixels", message), message
+
+
+def test_a_jpeg_of_as_many_scans_as_allowed_decodes_within_the_cpu_bound():
+    # 6000×6000 grey, 6 scans and 29 more, each over 562,500 blocks: just within the 20 million blocks
+    data = repeated_scans(6000, 29)
+    start = cpu_seconds()
+    array, _ = load_image(data)
+    assert array.shape == (1, 1024, 1024)
+    assert cpu_seconds() - start < 3  # the budget for one upload; about 1 s here
+
+
+def test_a_decode_that_runs_out_of_cpu_time_is_stopped(monkeypatch):
+    # Past the header check (its scan limits lifted), a decoder with 1 s: 3,000 scans take about 7 s
+    for name in ("MAX_JPEG_SCANS", "MAX_JPEG_SCAN_BLOCKS", "MAX_JPEG_SEGMENTS"):
+        monkeypatch.setattr(uploads, name, 10**12)
+    monkeypatch.setattr(uploads, "DECODE_CPU_SECONDS", 1)
+    data = repeated_scans(2000, 3000)
+    start = cpu_seconds()
+    with pytest.raises(ImageError, match="this image needs more than the 1 s of computing time this server gives one "
+                                         "upload, so decoding it was stopped: save it again"):
+        load_image(data)
+    assert cpu_seconds() - start < 2.5
+
+
+def test_a_decode_that_runs_out_of_memory_is_stopped(monkeypatch):
+    data = large_png(3000, 3000)  # 36 MB as Pillow holds it
+    monkeypatch.setattr(uploads, "DECODE_MEMORY_MB", 30)
+    with pytest.raises(ImageError, match=r"this image needs about \d\d MB of memory to decode \(3,000×3,000 pixels, "
+                                         r"8-bit RGBA\), more than the 30 MB this server gives one upload"):
+        load_image(data)  # the header says so
+    monkeypatch.setattr(uploads, "_check_header", lambda *args: None)
+    with pytest.raises(ImageError, match="this image needs more than the 30 MB of memory this server gives one upload, "
+                                         "so decoding it was stopped: save it with fewer pixels"):
+        load_image(data)  # the decoder's own limit
+
+
+def test_running_out_of_memory_in_the_servers_process_is_a_message_too(monkeypatch):
+    def out_of_memory(*args):
+        raise MemoryError
+    monkeypatch.setattr(uploads, "_to_array", out_of_memory)
+    with pytest.raises(ImageError, match="this image needs more than the 200 MB of memory"):
+        load_image(upload_cases()["colour.png"])
+
+
+ANSWER = '{"mode": "RGB", "size": [2, 2], "shown": [2, 2], "frames": false}'
+
+
+@pytest.mark.parametrize("worker, message", [
+    ("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", "this image needs more than the 200 MB of memory"),
+    ("import os, signal; os.kill(os.getpid(), signal.SIGXCPU)", "this image needs more than the 2 s of computing time"),
+    ("import os, signal; os.kill(os.getpid(), signal.SIGSEGV)",
+     "the PNG file could not be decoded (the decoder stopped with SIGSEGV): it may be damaged"),
+    ("raise MemoryError", "this image needs more than the 200 MB of memory"),
+    ("print('not an answer')", "the PNG file could not be decoded (the decoder stopped)"),
+    (f"print({ANSWER!r})", "the PNG file could not be decoded (the decoder's answer was incomplete)"),
+    ("import time; time.sleep(60)", "decoding this image took more than the 0.5 s this server gives one upload, so "
+                                    "it was stopped: try again in a moment"),
+])
+def test_a_decoder_that_is_killed_crashes_or_hangs_gives_a_message(tmp_path, monkeypatch, worker, message):
+    (tmp_path / "worker.py").write_text(worker)
+    monkeypatch.setattr(uploads, "_WORKER", tmp_path / "worker.py")
+    monkeypatch.setattr(uploads, "DECODE_WALL_SECONDS", 0.5)
+    start = time.monotonic()
+    with pytest.raises(ImageError) as raised:
+        load_image(upload_cases()["colour.png"])
+    assert str(raised.value).startswith(message), str(raised.value)
+    assert time.monotonic() - start < 10
+
+
+def test_at_most_two_decodes_run_at_once(monkeypatch):
+    running, most, lock = [0], [0], threading.Lock()
+    run = uploads._run_worker
+
+    def counted(data, request):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            time.sleep(0.2)
+            return run(data, request)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(uploads, "_run_worker", counted)
+    data = upload_cases()["colour.png"]
+    with ThreadPoolExecutor(6) as pool:
+        shapes = list(pool.map(lambda _: load_image(data)[0].shape, range(6)))
+    assert shapes == [(3, 30, 40)] * 6
+    assert most[0] == uploads.CONCURRENT_DECODES == 2
+
+
+def test_an_upload_that_waits_too_long_for_its_turn_is_told_to_try_again(monkeypatch):
+    monkeypatch.setattr(uploads, "DECODE_WAIT_SECONDS", 0.2)
+    for _ in range(uploads.CONCURRENT_DECODES):
+        assert uploads._DECODES.acquire(timeout=10)
+    try:
+        with pytest.raises(ImageError, match="the server is decoding other uploads and none finished within 0.2 s: "
+                                             "try again in a moment"):
+            load_image(upload_cases()["colour.png"])
+    finally:
+        for _ in range(uploads.CONCURRENT_DECODES):
+            uploads._DECODES.release()
 
 
 # ---- Nothing is written to disk
@@ -119,7 +334,7 @@ def test_no_upload_is_ever_written_to_disk():
     script = f"""
 import json, os, sys
 sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / "tests")!r}]
-import uploads
+import decode_worker, uploads
 from test_uploads import upload_cases
 
 cases = upload_cases()
@@ -133,6 +348,8 @@ def hook(event, args):
         return
     if event == "open":
         path, mode, flags = (tuple(args) + (None, None))[:3]
+        if isinstance(path, int):  # a descriptor already open (the pipes to the decoding process): no new file
+            return
         if (isinstance(mode, str) and set(mode) & set("wax+")) or (isinstance(flags, int) and flags > 0
                                                                    and flags & WRITE_FLAGS):
             writes.append([event, str(path), str(mode), flags])
@@ -148,6 +365,9 @@ for name, data in cases.items():
         outcomes[name] = "works"
     except uploads.ImageError:
         outcomes[name] = "message"
+    # the decoding process's code, here under the hook too
+    decode_worker.answer({{"kind": "PNG" if data.startswith(b"\\x89PNG") else "JPEG", "max_side": 1024,
+                          "max_pixels": uploads.MAX_DECLARED_PIXELS, "tile": 1024}}, data)
 watching = False
 caught = len(writes)
 # the hook does see writes: a temporary file and a plain open for writing
