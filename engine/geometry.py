@@ -7,7 +7,6 @@ learning"; relation 15 is the general one:
 
 from __future__ import annotations
 
-import math
 import numbers
 
 from .errors import ConvConfigError
@@ -61,7 +60,7 @@ def axis_padding(i: int, k: int, stride: int, padding, dilation: int, axis: str 
         if mode == "valid":
             return 0, 0
         if mode == "same":
-            o = math.ceil(i / stride)
+            o = -(-i // stride)  # ceil(i / stride) in whole numbers: i / stride is a float, inexact past 2**53
             total = max((o - 1) * stride + span - i, 0)
             return total // 2, total - total // 2
         if mode == "full":
