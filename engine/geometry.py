@@ -14,6 +14,13 @@ from .errors import ConvConfigError
 PADDING_MODES = ("valid", "same", "full")
 
 
+def whole_number(value, name: str) -> int:
+    """value, checked to be one whole number (not a bool, a float or a pair)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ConvConfigError(f"{name} must be a whole number, got {value!r}")
+    return int(value)
+
+
 def as_pair(value, name: str) -> tuple[int, int]:
     """An int or a (rows, cols) pair, checked to be whole numbers, as a pair."""
     if isinstance(value, (tuple, list)):
@@ -22,10 +29,7 @@ def as_pair(value, name: str) -> tuple[int, int]:
         pair = tuple(value)
     else:
         pair = (value, value)
-    for v in pair:
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-            raise ConvConfigError(f"{name} must be a whole number, got {v!r}")
-    return int(pair[0]), int(pair[1])
+    return whole_number(pair[0], name), whole_number(pair[1], name)
 
 
 def effective_span(k: int, dilation: int) -> int:
@@ -103,9 +107,9 @@ def output_size(i: int, k: int, stride: int = 1, padding=0, dilation: int = 1) -
     padding is a whole number or "valid" | "same" | "full" (see `axis_padding`).
     Raises ConvConfigError when the kernel does not fit.
     """
-    for value, name in ((i, "input size"), (k, "kernel size"), (stride, "stride"), (dilation, "dilation")):
-        as_pair(value, name)
-    return axis_output_size(int(i), int(k), int(stride), padding, int(dilation))
+    i, k, stride, dilation = (whole_number(value, name) for value, name in (
+        (i, "input size"), (k, "kernel size"), (stride, "stride"), (dilation, "dilation")))
+    return axis_output_size(i, k, stride, padding, dilation)
 
 
 def resolve_padding(padding) -> tuple:
@@ -125,6 +129,7 @@ def plan(in_hw, kernel_hw, stride=1, padding=0, dilation=1):
     Returns a dict with stride, dilation, pads ((top, bottom), (left, right)) and out (Ho, Wo).
     """
     (h, w) = in_hw
+    h, w = whole_number(h, "input size (rows)"), whole_number(w, "input size (columns)")
     (kh, kw) = as_pair(kernel_hw, "kernel size")
     sh, sw = as_pair(stride, "stride")
     dh, dw = as_pair(dilation, "dilation")
