@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import ConvConfigError
-from .geometry import as_pair, plan
+from .geometry import plan, whole_number
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,18 @@ class Cost:
 def _in_shape(in_shape) -> tuple[int, int, int]:
     if len(in_shape) != 3:
         raise ConvConfigError(f"in_shape must be (channels, height, width), got {tuple(in_shape)!r}")
-    c, h, w = (as_pair(v, name)[0] for v, name in zip(in_shape, ("channels", "height", "width")))
-    if c < 1:
-        raise ConvConfigError(f"channels must be at least 1, got {c}")
+    c, h, w = (whole_number(v, name) for v, name in zip(in_shape, ("channels", "height", "width")))
+    for value, name in ((c, "channels"), (h, "height"), (w, "width")):
+        if value < 1:
+            raise ConvConfigError(f"{name} must be at least 1, got {value}")
     return c, h, w
+
+
+def _kernel_count(out_channels) -> int:
+    n = whole_number(out_channels, "number of kernels")
+    if n < 1:
+        raise ConvConfigError(f"number of kernels must be at least 1, got {n}")
+    return n
 
 
 def _count(positions: int, products_per_output: int, outputs_per_position: int, bias: bool) -> tuple[int, int]:
@@ -57,9 +65,7 @@ def standard_cost(in_shape, kernel, out_channels, stride=1, padding=0, dilation=
     multiplications = N * Ho * Wo * C * kh * kw
     """
     c, h, w = _in_shape(in_shape)
-    n = as_pair(out_channels, "number of kernels")[0]
-    if n < 1:
-        raise ConvConfigError(f"number of kernels must be at least 1, got {n}")
+    n = _kernel_count(out_channels)
     g = plan((h, w), kernel, stride, padding, dilation)
     (kh, kw), (ho, wo) = g["kernel"], g["out"]
     mults, adds = _count(ho * wo, c * kh * kw, n, bias)

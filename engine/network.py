@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .costs import Cost, standard_cost
+from .costs import Cost, _in_shape, standard_cost
 from .depthwise import depthwise_cost, pointwise_cost
 from .errors import ConvConfigError
+from .geometry import whole_number
 
 FLATTEN_ORDERS = ("CHW", "HWC")
 
@@ -60,6 +61,7 @@ def source_of(i: int, shape, order: str = "CHW") -> tuple[int, int, int]:
 
 def dense_cost(inputs: int, units: int, bias: bool = True) -> Cost:
     """A fully connected layer: units x inputs multiplications and weights, plus units biases."""
+    inputs, units = whole_number(inputs, "inputs"), whole_number(units, "units")
     if inputs < 1 or units < 1:
         raise ConvConfigError(f"a dense layer needs at least one input and one unit, got {inputs} and {units}")
     return Cost(inputs * units, units * (inputs - 1 + int(bias)), inputs * units + (units if bias else 0), (units,))
@@ -67,7 +69,7 @@ def dense_cost(inputs: int, units: int, bias: bool = True) -> Cost:
 
 def global_average_pool_cost(in_shape) -> Cost:
     """(C, H, W) -> (C,): H*W - 1 additions per channel and one multiplication by 1/(H*W); no weights."""
-    c, h, w = in_shape
+    c, h, w = _in_shape(in_shape)
     return Cost(c, c * (h * w - 1), 0, (c,))
 
 
