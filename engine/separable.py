@@ -106,7 +106,8 @@ def separable_factors(k, tol: float = 1e-9):
     if len(s) > 1 and s[1] > tol * s[0]:
         return None
     col = _readable_column(k, u[:, 0])
-    row = col @ k / (col @ col)
+    unit = col / np.abs(col).max()  # col @ col of a column of 1e-163s would underflow to 0
+    row = unit @ k / (unit @ unit) / np.abs(col).max()
     row = np.where(np.abs(row) <= 1e-12 * np.abs(row).max(), 0.0, row)  # [1, 0, -1], not [1, 1e-17, -1]
     if not _reproduces(k, col, row, 8 * tol):
         return None
@@ -200,6 +201,9 @@ def separable_pass_costs(in_shape, kernel, stride=1, padding=0) -> tuple[Cost, C
     if len(shape) != 3:
         raise ConvConfigError(f"in_shape must be (height, width) or (channels, height, width), got {in_shape!r}")
     c, h, w = (as_pair(v, "in_shape")[0] for v in shape)
+    if min(c, h, w) < 1:
+        raise ConvConfigError(f"in_shape must have at least 1 channel, row and column, got {in_shape!r}: "
+                              "give every size as 1 or more")
     kh, kw = as_pair(kernel, "kernel size")
     sh, sw = as_pair(stride, "stride")
     ph, pw = resolve_padding(padding)
