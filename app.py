@@ -3,11 +3,18 @@
 `streamlit run app.py` serves the pages below, in the order of the lecture.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 import ui
 
-st.set_page_config(page_title="Separable convolutions, step by step", page_icon=":material/grid_on:", layout="wide")
+# The favicon is a file of ours, served by this server: a ":material/...:" page_icon makes the
+# browser fetch it from Google's font CDN. The st.Page icons below are drawn with the Material
+# font Streamlit ships (no download), but without a page_icon they too would become the favicon,
+# from that CDN. assets/make_samples.py draws the file.
+FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
+st.set_page_config(page_title="Separable convolutions, step by step", page_icon=FAVICON, layout="wide")
 
 
 def make_pages() -> list:

@@ -1,6 +1,7 @@
-"""Makes the sample images in this folder (run from the repository root: python assets/make_samples.py).
+"""Makes the sample images and the favicon in this folder (run from the repository root:
+python assets/make_samples.py).
 
-Both images are made by this project from formulas, so there is no licence question.
+All are made by this project from formulas, so there is no licence question.
 """
 
 from pathlib import Path
@@ -30,6 +31,21 @@ def rings(size: int = 512) -> np.ndarray:
     return ((np.cos(2 * np.pi * 60 * (x * x + y * y)) + 1) / 2 * 255).round().astype(np.uint8)
 
 
+def favicon(size: int = 64) -> np.ndarray:
+    """The browser tab's icon: a 3×3 kernel in the app's diverging colours (blue, grey, red columns,
+    as a vertical-edge kernel looks), on a transparent background. RGBA."""
+    columns = [(33, 102, 172), (150, 150, 150), (178, 24, 43)]  # RdBu ends; grey reads on light and dark tabs
+    img = np.zeros((size, size, 4), dtype=np.uint8)
+    gap = max(1, size // 32)
+    cell = (size - 2 * gap) // 3  # three cells and two gaps fill the square
+    for row in range(3):
+        for col in range(3):
+            top, left = row * (cell + gap), col * (cell + gap)
+            img[top:top + cell, left:left + cell] = (*columns[col], 255)
+    return img
+
+
 if __name__ == "__main__":
     Image.fromarray(shapes()).save(HERE / "shapes.png", optimize=True)
     Image.fromarray(rings()).save(HERE / "rings.png", optimize=True)
+    Image.fromarray(favicon()).save(HERE / "favicon.png", optimize=True)
