@@ -138,8 +138,8 @@ with left:
     ui.show_chart(chart("kernels_figure", shown, titles), key="kernels")
     if exact and rank > 0:
         st.markdown("**Rank 1: separable.** The kernel is the outer product of a column and a row:")
-        col_tex = r" \\ ".join(viz_style.ascii_number(v) for v in col)
-        row_tex = " & ".join(viz_style.ascii_number(v) for v in row)
+        col_tex = r" \\ ".join(viz_style.numbers(col)).replace("−", "-")
+        row_tex = " & ".join(viz_style.numbers(row)).replace("−", "-")
         st.latex(rf"\begin{{bmatrix}} {col_tex} \end{{bmatrix}} \times \begin{{bmatrix}} {row_tex} \end{{bmatrix}}")
         st.markdown(f"It stores {kh} + {kw} = **{kh + kw}** numbers instead of {kh} × {kw} = **{kh * kw}**.")
     elif rank == 0:
@@ -244,7 +244,9 @@ difference = float(np.abs(full.output - second.output).max())
 relative = engine.relative_difference(full.output, second.output, full.padded, kernel)
 measured = (f"the largest difference is {difference:.3g}, {relative:.2g} of the largest value an output can reach "
             "(|input| × Σ|kernel|)")
-if exact and relative <= engine.separable.ROUNDING:
+if exact and difference == 0:
+    st.success("Same output by both routes, to the last digit.", icon=":material/check_circle:")
+elif exact and relative <= engine.separable.ROUNDING:
     st.success(f"Same output by both routes: {measured}, rounding in floating point.", icon=":material/check_circle:")
 elif exact:
     st.warning(f"The two passes differ from the full kernel by more than rounding: {measured}. The column × row "

@@ -17,7 +17,7 @@ def singular_values_figure(values: np.ndarray, tol: float = 1e-9) -> go.Figure:
     nonzero = values > tol * max(values[0], 1e-300)
     labels = [f"σ{i + 1}" for i in range(len(values))]
     bars = dict(
-        type="bar", x=labels, y=values, text=[style.number(v, 3) for v in values], textposition="outside",
+        type="bar", x=labels, y=values, text=style.numbers(values, 3), textposition="outside",
         marker=dict(color=[style.SAMPLED if nz else "#bbbbbb" for nz in nonzero],
                     pattern=dict(shape=["" if nz else "/" for nz in nonzero])),
         hovertemplate="%{x} = %{y:.4g}<extra></extra>",
@@ -25,7 +25,7 @@ def singular_values_figure(values: np.ndarray, tol: float = 1e-9) -> go.Figure:
     return style.plain_figure([bars], dict(
         **BASE, height=280, margin=dict(l=50, r=10, t=40, b=40),
         title=dict(text=f"Singular values: rank {int(nonzero.sum())}", font=dict(size=15)),
-        yaxis=dict(rangemode="tozero", gridcolor="#eeeeee"), showlegend=False))
+        yaxis=dict(rangemode="tozero", gridcolor="#eeeeee", exponentformat="e"), showlegend=False))
 
 
 def kernels_figure(kernels: list[np.ndarray], titles: list[str]) -> go.Figure:
@@ -43,7 +43,7 @@ def kernels_figure(kernels: list[np.ndarray], titles: list[str]) -> go.Figure:
         two_lines |= len(lines) > 1
         traces.append(dict(
             type="heatmap", z=k, x0=x0, dx=1, y0=0, dy=1, zmid=0, zmin=-zmax, zmax=zmax, colorscale=style.DIVERGING,
-            showscale=False, xgap=2, ygap=2, text=[[style.number(v) for v in row] for row in k],
+            showscale=False, xgap=2, ygap=2, text=np.reshape(style.numbers(k), k.shape).tolist(),
             texttemplate="%{text}", textfont=dict(size=13), hovertemplate=f"{title}: %{{z:.4g}}<extra></extra>",
         ))
         annotations.append(dict(x=x0 - 0.5, y=-0.6, text="<br>".join(lines), showarrow=False, xanchor="left",

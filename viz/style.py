@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 
+import numpy as np
 import plotly.graph_objects as go
 
 # ColorBrewer RdBu (colour-blind safe), reversed so negatives are blue and positives red, with
@@ -30,6 +32,18 @@ def number(v: float, digits: int = 2) -> str:
     if r == int(r):
         return str(int(r)).replace("-", "−")
     return f"{r:.{digits}f}".rstrip("0").replace("-", "−")
+
+
+def numbers(values, digits: int = 2) -> list[str]:
+    """Values that belong together (a kernel, a column, a row) as `number` writes them, unless all of
+    them would read 0 at `digits` places while some are not: then each in short scientific notation
+    (1e−13, 3.1e−13), so a kernel of tiny values never looks like zeros."""
+    values = [float(v) for v in np.ravel(values)]
+    largest = max((abs(v) for v in values), default=0.0)
+    if largest == 0 or round(largest, digits) != 0:
+        return [number(v, digits) for v in values]
+    return ["0" if v == 0 else re.sub(r"\.?0*e([+-])0*", lambda m: "e" + m.group(1).replace("+", ""),
+                                     f"{v:.1e}").replace("-", "−") for v in values]
 
 
 def count(n: int) -> str:
