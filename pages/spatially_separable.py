@@ -138,8 +138,8 @@ with left:
     ui.show_chart(chart("kernels_figure", shown, titles), key="kernels")
     if exact and rank > 0:
         st.markdown("**Rank 1: separable.** The kernel is the outer product of a column and a row:")
-        col_tex = r" \\ ".join(viz_style.numbers(col)).replace("−", "-")
-        row_tex = " & ".join(viz_style.numbers(row)).replace("−", "-")
+        col_tex = r" \\ ".join(rf"\text{{{v}}}" for v in viz_style.numbers(col))
+        row_tex = " & ".join(rf"\text{{{v}}}" for v in viz_style.numbers(row))
         st.latex(rf"\begin{{bmatrix}} {col_tex} \end{{bmatrix}} \times \begin{{bmatrix}} {row_tex} \end{{bmatrix}}")
         st.markdown(f"It stores {kh} + {kw} = **{kh + kw}** numbers instead of {kh} × {kw} = **{kh * kw}**.")
     elif rank == 0:

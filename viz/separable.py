@@ -30,7 +30,7 @@ def singular_values_figure(values: np.ndarray, tol: float = 1e-9) -> go.Figure:
 
 def kernels_figure(kernels: list[np.ndarray], titles: list[str]) -> go.Figure:
     """Small kernels side by side, values printed, one diverging scale centred on zero for all."""
-    zmax = max(max(float(np.abs(k).max()) for k in kernels), 1e-9)
+    zmax = max(float(np.abs(k).max()) for k in kernels) or 1.0  # colours at the kernels' own scale, however small
     traces = []
     x0 = 0
     annotations = []
