@@ -39,8 +39,15 @@ def bmatrix(k) -> str:
             + r"\end{bmatrix}")
 
 
-def factor_text(v) -> str:
-    return "[" + ", ".join(viz.number(x) for x in v) + "]"
+def tex_number(text: str) -> str:
+    """A number as viz.style writes it, in LaTeX: 1e−13 as 10^{-13}, 2.5e−13 as 2.5 × 10^{-13}."""
+    mantissa, _, exponent = text.replace("−", "-").partition("e")
+    if not exponent:
+        return mantissa
+    power = f"10^{{{exponent}}}"
+    if mantissa in ("1", "-1"):
+        return mantissa[:-1] + power
+    return rf"{mantissa} \times {power}"
 
 
 ui.header(
@@ -138,8 +145,8 @@ with left:
     ui.show_chart(chart("kernels_figure", shown, titles), key="kernels")
     if exact and rank > 0:
         st.markdown("**Rank 1: separable.** The kernel is the outer product of a column and a row:")
-        col_tex = r" \\ ".join(rf"\text{{{v}}}" for v in viz_style.numbers(col))
-        row_tex = " & ".join(rf"\text{{{v}}}" for v in viz_style.numbers(row))
+        col_tex = r" \\ ".join(map(tex_number, viz_style.numbers(col)))
+        row_tex = " & ".join(map(tex_number, viz_style.numbers(row)))
         st.latex(rf"\begin{{bmatrix}} {col_tex} \end{{bmatrix}} \times \begin{{bmatrix}} {row_tex} \end{{bmatrix}}")
         st.markdown(f"It stores {kh} + {kw} = **{kh + kw}** numbers instead of {kh} × {kw} = **{kh * kw}**.")
     elif rank == 0:
@@ -148,7 +155,7 @@ with left:
         st.markdown(
             f"**Rank {rank}: not separable.** No column × row gives this kernel exactly. The best a single "
             f"column × row can do (the largest singular value's term) leaves an error of "
-            f"**{viz.number(terms.error(kernel, 1), 3)}** (Frobenius norm). The two passes below use that "
+            f"**{viz_style.numbers([terms.error(kernel, 1)], 3)[0]}** (Frobenius norm). The two passes below use that "
             "best rank-1 kernel, so their output differs from the full kernel's."
         )
 with right:
@@ -280,12 +287,12 @@ r = min(rank_wanted, max_rank)
 if rank_wanted > max_rank:
     st.caption(f"A {kh}×{kw} kernel has at most {max_rank} terms, so r = {max_rank} is used.")
 errors = [terms.error(kernel, i) for i in range(1, max_rank + 1)]
-errors = [0.0 if e < 1e-9 * max(1.0, float(np.abs(kernel).max())) else e for e in errors]  # rounding noise
+errors = [0.0 if e < 1e-9 * float(np.abs(kernel).max()) else e for e in errors]  # rounding noise, at the kernel's scale
 per_term = total
 rank_costs = [i * per_term for i in range(1, max_rank + 1)]
 st.markdown(
     f"The singular value decomposition writes the kernel as a sum of {max_rank} separable kernels, largest first. "
-    f"Keeping the first **r = {r}** leaves an error of **{viz.number(errors[r - 1], 3)}**, and costs r two-pass "
+    f"Keeping the first **r = {r}** leaves an error of **{viz_style.numbers([errors[r - 1]], 3)[0]}**, and costs r two-pass "
     f"convolutions: {r} × {viz.count(per_term)} = **{viz.count(r * per_term)}** multiplications against "
     f"**{viz.count(full_cost.multiplications)}** for the full kernel. Low-rank filter approximations "
     "(Jaderberg et al. 2014) use exactly this to speed up trained networks."

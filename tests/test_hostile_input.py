@@ -261,6 +261,9 @@ def test_a_kernel_of_tiny_values_is_not_drawn_as_zeros():
     import viz.separable
 
     kernel = parse_kernel("1e-13 3e-13; 0 -2.5e-13")
-    cells = viz.separable.kernels_figure([kernel], ["kernel"]).data[0].text
-    assert [list(row) for row in cells] == [["1e−13", "3e−13"], ["0", "−2.5e−13"]]
-    assert viz.style.numbers([0.5, -1, 0]) == ["0.5", "−1", "0"]  # values that read at two places stay as they are
+    figure = viz.separable.kernels_figure([kernel], ["kernel"])
+    assert [list(row) for row in figure.data[0].text] == [["1", "3"], ["0", "−2.5"]]
+    assert figure.layout.annotations[0].text.replace("<br>", " ") == "kernel ×10⁻¹³"
+    assert viz.style.numbers([1e-13, 0, -2.5e-13]) == ["1e−13", "0", "−2.5e−13"]  # in a sentence or a bar label
+    for values in ([0.5, -1, 0], [0.004, 1]):  # values that read at two places stay as they are
+        assert viz.style.numbers(values) == viz.style.scaled_numbers(values)[0] == [viz.style.number(v) for v in values]

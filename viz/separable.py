@@ -37,13 +37,15 @@ def kernels_figure(kernels: list[np.ndarray], titles: list[str]) -> go.Figure:
     two_lines = False
     for k, title in zip(kernels, titles):
         kh, kw = k.shape
+        texts, factor = style.scaled_numbers(k)
+        title = f"{title} {factor}" if factor else title
         # about 4 characters of a title to a cell on a narrow chart: a title wider than its grid and the
         # gap after it goes on two lines ("column" over "3×1"), and its grid makes room for the longer one
         lines = title.split(" ", 1) if len(title) > 4 * kw + 3 and " " in title else [title]
         two_lines |= len(lines) > 1
         traces.append(dict(
             type="heatmap", z=k, x0=x0, dx=1, y0=0, dy=1, zmid=0, zmin=-zmax, zmax=zmax, colorscale=style.DIVERGING,
-            showscale=False, xgap=2, ygap=2, text=np.reshape(style.numbers(k), k.shape).tolist(),
+            showscale=False, xgap=2, ygap=2, text=np.reshape(texts, k.shape).tolist(),
             texttemplate="%{text}", textfont=dict(size=13), hovertemplate=f"{title}: %{{z:.4g}}<extra></extra>",
         ))
         annotations.append(dict(x=x0 - 0.5, y=-0.6, text="<br>".join(lines), showarrow=False, xanchor="left",
@@ -63,7 +65,7 @@ def error_by_rank_figure(errors: list[float], full_cost: int, rank_costs: list[i
     colours = [style.SAMPLED if r == current else "#bbbbbb" for r in ranks]
     bars = dict(
         type="bar", x=[f"r = {r}" for r in ranks], y=errors, marker=dict(color=colours, line=dict(color="#555555", width=1)),
-        text=[f"error {style.number(e, 3)}<br>{c:,} mult." for e, c in zip(errors, rank_costs)],
+        text=[f"error {e}<br>{c:,} mult." for e, c in zip(style.numbers(errors, 3), rank_costs)],
         textposition="outside", cliponaxis=False, hovertemplate="%{x}: error %{y:.4g}<extra></extra>",
     )
     top = max(errors) if max(errors) > 0 else 1.0  # all zero: an exactly separable kernel

@@ -46,6 +46,22 @@ def numbers(values, digits: int = 2) -> list[str]:
                                      f"{v:.1e}").replace("-", "−") for v in values]
 
 
+SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def scaled_numbers(values, digits: int = 2) -> tuple[list[str], str]:
+    """Values that belong together (a kernel), as `number` writes them, and the factor they are
+    written in: "" normally; for values that would all read 0 at `digits` places, such as a kernel
+    of 1e-13s, their mantissas and the power of ten they share ("×10⁻¹³"), so that a grid's cells
+    stay as short as usual."""
+    values = np.asarray(values, dtype=float)
+    largest = float(np.abs(values).max()) if values.size else 0.0
+    if largest == 0 or round(largest, digits) != 0:
+        return [number(v, digits) for v in values.ravel()], ""
+    power = math.floor(math.log10(largest))
+    return [number(v / 10.0 ** power, digits) for v in values.ravel()], "×10" + str(power).translate(SUPERSCRIPTS)
+
+
 def count(n: int) -> str:
     """A count with thousands separators: 86400 -> '86,400'."""
     return f"{int(n):,}"
