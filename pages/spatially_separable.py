@@ -257,7 +257,7 @@ elif exact and relative <= engine.separable.ROUNDING:
     st.success(f"Same output by both routes: {measured}, rounding in floating point.", icon=":material/check_circle:")
 elif exact:
     st.warning(f"The two passes differ from the full kernel by more than rounding: {measured}. The column × row "
-               "reproduces the kernel only to within a billionth of its largest value.", icon=":material/warning:")
+               "reproduces the kernel only to within 8 billionths of its largest value.", icon=":material/warning:")
 else:
     st.warning(f"The two passes use the best rank-1 kernel, so the outputs differ: {measured}.",
                icon=":material/warning:")
