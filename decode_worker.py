@@ -42,6 +42,7 @@ OPENERS = {"PNG": PngImagePlugin.PngImageFile, "JPEG": JpegImagePlugin.JpegImage
 ORIENTATIONS = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
                 4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270,
                 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90}
+NICENESS = 10  # added to the server's: the decoder gets a core when the server does not need it
 # What Pillow raises for a damaged file; anything else is answered the same way, its traceback on stderr
 DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError, ZeroDivisionError)
 
@@ -139,7 +140,10 @@ def peak_memory() -> int | None:
 
 def limit(memory: int, cpu: int) -> None:
     """At most `memory` bytes more address space than now, and `cpu` seconds of CPU time (then
-    SIGXCPU ends the process; SIGKILL a second later)."""
+    SIGXCPU ends the process; SIGKILL a second later). A lower priority than the server's, so that
+    on a busy machine the server answers its other sessions first."""
+    if hasattr(os, "nice"):
+        os.nice(NICENESS)
     if resource is None:
         return
     now = address_space()

@@ -12,13 +12,15 @@ too long, and at most CONCURRENT_DECODES run at once. It sends back the image al
 most MAX_SIDE on a side (a JPEG decoded at a reduced scale, a PNG reduced a tile at a time), so the
 server's own process never holds a large image, and everything the decoder used goes back to the
 system when it exits. Whatever happens there (out of memory, out of time, killed, crashed) becomes
-an ImageError that says what happened and what to do. Nothing is written to disk.
+an ImageError that says what happened and what to do. The last few answers are kept (the page
+filters one image again whenever a control changes). Nothing is written to disk.
 
 Megabytes here are 1,000,000 bytes, as the browser's file uploader counts them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -30,6 +32,7 @@ import threading
 from pathlib import Path
 
 import numpy as np
+
 from decode_worker import fit
 
 MAX_SIDE = 1024  # larger images are scaled down to this, with a notice
@@ -67,6 +70,12 @@ _RESERVE = 24 * _MB  # the decoder's tiles, the reduced image and its copy for t
 
 _WORKER = Path(__file__).with_name("decode_worker.py")
 _DECODES = threading.BoundedSemaphore(CONCURRENT_DECODES)
+# The last few answers, by the file's digest and the request: the page filters the same image again
+# whenever a control changes, and a sample image or a broken upload would start a process each time.
+# At most 4 MB each (1024 × 1024 × 4 bytes); answers of a decoder that was stopped are not kept.
+_ANSWERS: dict[tuple, tuple[dict, bytes]] = {}
+_ANSWERS_KEPT = 4
+_ANSWERS_LOCK = threading.Lock()
 # Bytes per pixel as the worker sends them (Image.tobytes)
 _SENT_BYTES = {"L": 1, "LA": 2, "RGB": 3, "RGBA": 4, "I": 4}
 # PNG colour type -> (samples a pixel, bytes a pixel in Pillow's memory; 16-bit grey takes 2), name
@@ -251,13 +260,25 @@ def _decode_in_worker(data: bytes, request: dict) -> tuple[dict, np.ndarray]:
     """The worker's answer for a file (its JSON, the pixels as (H, W, bytes a pixel) uint8), after
     waiting at most DECODE_WAIT_SECONDS for one of the CONCURRENT_DECODES turns. Every failure is an
     ImageError."""
-    if not _DECODES.acquire(timeout=DECODE_WAIT_SECONDS):
-        raise ImageError(f"the server is decoding other uploads and none finished within {DECODE_WAIT_SECONDS} s: "
-                         "try again in a moment")
-    try:
-        reply, pixels = _run_worker(data, request)
-    finally:
-        _DECODES.release()
+    request = {**request, "memory": DECODE_MEMORY_MB * _MB, "cpu": DECODE_CPU_SECONDS}
+    key = (hashlib.blake2b(data, digest_size=20).digest(), json.dumps(request, sort_keys=True))
+    with _ANSWERS_LOCK:
+        answer = _ANSWERS.pop(key, None)
+        if answer is not None:
+            _ANSWERS[key] = answer  # now the most recent
+    if answer is None:
+        if not _DECODES.acquire(timeout=DECODE_WAIT_SECONDS):
+            raise ImageError(f"the server is decoding other uploads and none finished within {DECODE_WAIT_SECONDS} "
+                             "s: try again in a moment")
+        try:
+            answer = _run_worker(data, request)
+        finally:
+            _DECODES.release()
+        with _ANSWERS_LOCK:
+            _ANSWERS[key] = answer
+            while len(_ANSWERS) > _ANSWERS_KEPT:
+                del _ANSWERS[next(iter(_ANSWERS))]
+    reply, pixels = answer
     kind = request["kind"]
     error = reply.get("error")
     if error == "memory":
@@ -276,8 +297,8 @@ def _decode_in_worker(data: bytes, request: dict) -> tuple[dict, np.ndarray]:
 
 
 def _run_worker(data: bytes, request: dict) -> tuple[dict, memoryview]:
-    """Run decode_worker.py on the file with the limits: its JSON answer and the pixels after it."""
-    request = {**request, "memory": DECODE_MEMORY_MB * _MB, "cpu": DECODE_CPU_SECONDS, "length": len(data)}
+    """Run decode_worker.py on the file with the request's limits: its JSON answer and the pixels after it."""
+    request = {**request, "length": len(data)}
     process = subprocess.Popen([sys.executable, str(_WORKER), json.dumps(request)], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:

@@ -26,6 +26,14 @@ from uploads import MAX_FILE_BYTES, MAX_FILE_MB, MAX_SIDE, ImageError, load_imag
 ORIENTATION = 0x0112  # the EXIF tag
 
 
+@pytest.fixture(autouse=True)
+def no_kept_answers():
+    """Each test decodes for itself: no answer kept from another test (uploads keeps the last few)."""
+    uploads._ANSWERS.clear()
+    yield
+    uploads._ANSWERS.clear()
+
+
 def encode(image: Image.Image, fmt: str, **options) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, fmt, **options)

@@ -23,13 +23,21 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
 import uploads
-from test_uploads import chunk, encode, upload_cases
+from test_uploads import chunk, encode, gradient, upload_cases
 from uploads import ImageError, load_image
 
 resource = pytest.importorskip("resource")  # peak memory and CPU: POSIX only
 
 MB = 1024 * 1024
 PAGE = "pages/spatially_separable.py"
+
+
+@pytest.fixture(autouse=True)
+def no_kept_answers():
+    """Each test decodes for itself: no answer kept from another test (uploads keeps the last few)."""
+    uploads._ANSWERS.clear()
+    yield
+    uploads._ANSWERS.clear()
 
 
 def peak_memory_increase(data: bytes) -> tuple[int, str]:
@@ -159,9 +167,9 @@ def deflated(head: bytes, unit: bytes, count: int) -> bytes:
 
 
 def flat_png(width: int, height: int, bit_depth: int, colour_type: int) -> bytes:
-    """A PNG of width × height zero pixels, one pixel wide or one high: a few hundred kB at most."""
+    """A PNG of width × height zero pixels (each row after its filter byte, 0): a few hundred kB at most."""
     pixel = bytes({0: 1, 2: 3, 4: 2, 6: 4}[colour_type] * bit_depth // 8)
-    rows = deflated(b"", b"\x00" + pixel, height) if width == 1 else deflated(b"\x00", pixel, width)
+    rows = deflated(b"\x00", pixel, width) if height == 1 else deflated(b"", b"\x00" + pixel * width, height)
     header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
 
@@ -306,11 +314,30 @@ def test_at_most_two_decodes_run_at_once(monkeypatch):
                 running[0] -= 1
 
     monkeypatch.setattr(uploads, "_run_worker", counted)
-    data = upload_cases()["colour.png"]
+    files = [encode(Image.fromarray(gradient(40 + i)), "PNG") for i in range(6)]
     with ThreadPoolExecutor(6) as pool:
-        shapes = list(pool.map(lambda _: load_image(data)[0].shape, range(6)))
-    assert shapes == [(3, 30, 40)] * 6
+        shapes = list(pool.map(lambda data: load_image(data)[0].shape, files))
+    assert shapes == [(3, 30, 40 + i) for i in range(6)]
     assert most[0] == uploads.CONCURRENT_DECODES == 2
+
+
+def test_the_same_file_again_is_not_decoded_again_unless_its_decoder_was_stopped(monkeypatch):
+    runs = []
+    run = uploads._run_worker
+    monkeypatch.setattr(uploads, "_run_worker", lambda data, request: runs.append(1) or run(data, request))
+    data = upload_cases()["rgba.png"]
+    first, again = load_image(data), load_image(data)  # the page filters one image many times
+    np.testing.assert_array_equal(first[0], again[0])
+    assert first[1] == again[1] == ["transparent parts are shown on white"] and len(runs) == 1
+    for _ in range(2):  # a refusal from the decoder is kept too
+        with pytest.raises(ImageError, match="truncated or damaged"):
+            load_image(upload_cases()["truncated.png"])
+    assert len(runs) == 2
+    monkeypatch.setattr(uploads, "DECODE_WALL_SECONDS", 0.01)
+    for _ in range(2):  # a decoder stopped for taking too long (the server was busy): tried again
+        with pytest.raises(ImageError, match="took more than the 0.01 s"):
+            load_image(upload_cases()["grey.png"])
+    assert len(runs) == 4
 
 
 def test_an_upload_that_waits_too_long_for_its_turn_is_told_to_try_again(monkeypatch):
