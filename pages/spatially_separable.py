@@ -310,9 +310,11 @@ source = ui.checked("Image", "image", "one of the images offered",
 data = None
 if source == "upload your own":
     upload = st.file_uploader("A PNG or JPEG image", type=["png", "jpg", "jpeg"], key="upload")
-    # A file over the limit never reaches this script: the box above marks it red, its reason only on hover.
+    # The browser refuses a larger file before it is sent (the box marks it red, its reason only on hover),
+    # except one on Windows, which counts a megabyte as 1,048,576 bytes: that one gets uploads' message.
     st.caption(f"Accepted: {uploads.ACCEPTED}; more than {uploads.MAX_SIDE:,} pixels on a side is scaled down. "
-               f"A file over {uploads.MAX_FILE_MB} MB is not uploaded: the box above marks it in red.")
+               f"A file over {uploads.MAX_FILE_MB} MB ({uploads.MAX_FILE_BYTES:,} bytes) is refused: the box above "
+               "marks it in red, or a message says why.")
     if upload is not None:
         data = upload.getvalue()
 else:

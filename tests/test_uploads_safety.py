@@ -475,7 +475,7 @@ def test_the_page_says_what_it_accepts_under_the_uploader():
     assert at.file_uploader(key="upload").allowed_type == [".png", ".jpg", ".jpeg"]
     text = " ".join(c.value for c in at.caption)
     assert "Accepted: a PNG or JPEG image of up to 10 MB and 40 million pixels" in text
-    assert "A file over 10 MB is not uploaded" in text
+    assert "A file over 10 MB (10,000,000 bytes) is refused" in text
 
 
 def test_an_image_too_small_to_filter_keeps_its_notices_beside_the_explanation():
