@@ -13,7 +13,8 @@ deploy/nginx.conf whose ports are replaced by those, then:
 - Streamlit's scripts come gzipped from nginx's cache, fetched from a server once;
 - the limits: 40 first visits at once from one address (a hall behind one NAT) are not limited,
   while a flood from one browser, from one address without a cookie, or from one address inventing
-  a cookie per request, and too many open requests of one browser, are answered 429;
+  a cookie per request (for Streamlit's endpoints, or for made-up static files that miss nginx's
+  cache), and too many open requests of one browser, are answered 429;
 - one server stopped: new sessions, and old cookies that pointed at it, all load on the other.
 
 Each test that sends many requests does so from a loopback address of its own (127.0.0.2, ...: Linux
@@ -214,15 +215,17 @@ def logged_since(cluster, route: str) -> int:
     return len(access_log(cluster, route))
 
 
-def flood(client: Client, path: str, cookie_of, headers: dict | None = None, seconds: float = 60) -> SimpleNamespace:
-    """GET `path` from 16 threads at once until the first 429 (or `seconds`); request i carries
-    cookie_of(i). How many were answered 200, and the first 429 reply."""
+def flood(client: Client, path: str, cookie_of, headers: dict | None = None, seconds: float = 60,
+          path_of=None) -> SimpleNamespace:
+    """GET `path` (or path_of(i)) from 16 threads at once until the first 429 (or `seconds`); request
+    i carries cookie_of(i). How many were sent and answered 200, and the first 429 reply."""
     stop_now, numbers, replies = threading.Event(), itertools.count(), []
     deadline = time.monotonic() + seconds
 
     def hammer():
         while not stop_now.is_set() and time.monotonic() < deadline:
-            reply = client.get(path, cookie_of(next(numbers)), headers)
+            i = next(numbers)
+            reply = client.get(path_of(i) if path_of else path, cookie_of(i), headers)
             replies.append(reply)
             if reply.status == 429:
                 stop_now.set()
@@ -235,7 +238,7 @@ def flood(client: Client, path: str, cookie_of, headers: dict | None = None, sec
         thread.join()
     statuses = [r.status for r in replies]
     assert set(statuses) <= {200, 429}, sorted(set(statuses))
-    return SimpleNamespace(accepted=statuses.count(200), elapsed=time.monotonic() - start,
+    return SimpleNamespace(accepted=statuses.count(200), sent=len(statuses), elapsed=time.monotonic() - start,
                            limited=next((r for r in replies if r.status == 429), None))
 
 
@@ -611,7 +614,8 @@ def test_limits_are_sized_for_a_hall_of_100_behind_one_address(cluster, first_vi
     assert 2 * len(others) <= numbers["client burst"]  # two first visits of one browser
     assert HALL <= numbers["client burst"]  # the hall's first requests, without a cookie, share one
     assert len(page_paths()) * len(static) <= numbers["assets burst"]  # every page, no browser cache
-    assert HALL * len(to_servers) <= numbers["address burst"], (len(to_servers), to_servers)
+    # the hall's requests to the servers, and its cold cache's misses (each file once) on top
+    assert HALL * len(to_servers) + len(static) <= numbers["address burst"], (len(to_servers), len(static))
     assert PARALLEL + 1 <= numbers["browser_conn conn"] and HALL * (PARALLEL + 1) <= numbers["address_conn conn"]
     print(f"\na first visit: {len(first_visit.logged)} requests, {len(static)} of them static files, "
           f"{len(to_servers)} reaching a server; limits {numbers}")
@@ -683,6 +687,35 @@ def test_a_flood_with_a_new_cookie_each_time_meets_the_addresss_limit(cluster):
     # the address's allowance for the servers is spent (it comes back at the rate's pace, shared by
     # everyone behind it), while Streamlit's scripts, from nginx's cache, still come
     assert client.get(main_script(Client(cluster.base)), student).status == 200
+
+
+def test_a_flood_of_missing_static_files_with_a_new_cookie_each_time_meets_the_addresss_limit(cluster):
+    """Streamlit answers a missing /static/ file with its page, marked no-cache, so each made-up path
+    misses nginx's cache and reaches a server; with a new cookie each time the browser's allowance
+    never runs out, but the address's does: the compressing layer counts each miss against it."""
+    client = Client(cluster.base, "127.0.0.7")
+    student = client.get("/").cookie
+    numbers = limits()
+    paths = [f"/static/js/flood.{secrets.token_hex(8)}.js" for _ in range(numbers["address burst"] * 20)]
+    assert client.get(paths.pop(), secrets.token_hex(16)).status == 200  # a miss Streamlit answers (its page)
+    result = flood(client, "", lambda i: secrets.token_hex(16), path_of=lambda i: paths[i])
+    assert_limited(result, numbers["address rate"], numbers["address burst"], "one address's missing static files",
+                   spent=2)
+    assert_safe_headers("429", result.limited.headers, cluster)
+    # what reached a server: every 200 came through the compressing layer, no 429 went past it
+    sent = set(paths[:result.sent])
+    deadline = time.monotonic() + 10
+    while len(logged := [e for e in access_log(cluster) if e["path"] in sent]) < result.sent:
+        assert time.monotonic() < deadline, (len(logged), result.sent)
+        time.sleep(0.1)
+    reached = [e for e in logged if e["status"] == "200"]
+    assert all(e["upstream"] == cluster.internal and e["cache"] == "MISS" for e in logged), logged[:5]
+    assert len(reached) == result.accepted <= numbers["address burst"] + 1 + numbers["address rate"] * (
+        result.elapsed + 0.05) + 1, (len(reached), result.accepted)
+    # the files a page uses still come from the cache, to a browser at that address
+    assert client.get(main_script(Client(cluster.base)), student).status == 200
+    print(f"\n{len(reached)} missing static files reached a server in {result.elapsed:.1f} s, "
+          f"then {len(logged) - len(reached)} answered 429 by nginx")
 
 
 def test_one_browser_holding_too_many_requests_open_is_limited(cluster):
