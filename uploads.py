@@ -65,6 +65,7 @@ DECODE_WAIT_SECONDS = 15  # how long an upload waits for its turn before "busy, 
 MAX_JPEG_SCANS = 100
 MAX_JPEG_SCAN_BLOCKS = 20_000_000
 MAX_JPEG_SEGMENTS = 2_000
+MAX_JPEG_COMPONENTS = 4  # grey 1, colour 3, CMYK 4: what Pillow decodes
 _MB = 1_000_000
 _RESERVE = 24 * _MB  # the decoder's tiles, the reduced image and its copy for the answer, Pillow's own
 
@@ -167,8 +168,11 @@ def _png_header(data: bytes) -> tuple | None:
 
     Pillow holds the image (bytes a pixel × pixels) and a pointer for each row (8 bytes); its
     decoder holds two rows of the file's samples (the row and the one above, for the filters)."""
-    if len(data) < 29 or data[12:16] != b"IHDR":
-        return None
+    if len(data) < 29:
+        return None  # cut short before the size: the decoder says so
+    if data[12:16] != b"IHDR":  # the PNG standard puts IHDR first; Pillow would read on past another chunk
+        raise ImageError("the PNG file does not start with its IHDR chunk (its size and colours), as every PNG "
+                         "does: it is damaged or made by hand; export it again and upload it once more")
     width, height, depth, colour = struct.unpack(">IIBB", data[16:26])
     if colour not in _PNG_TYPES or width < 1 or height < 1:
         return None
@@ -185,7 +189,7 @@ def _jpeg_header(data: bytes, max_side: int) -> tuple | None:
     Walks the markers as libjpeg reads them: a segment's length skips its contents, and a scan's
     entropy-coded data runs to the next marker (0xFF bytes in it are followed by 0x00). Refuses a
     file with too many segments or scans, or whose scans walk too many blocks."""
-    position, frame, scans, blocks, segments = 2, None, 0, 0, 0
+    position, frame, frame_blocks, scans, blocks, segments = 2, None, {}, 0, 0, 0
     while (found := _JPEG_MARKER.search(data, position)) is not None:
         marker, position = data[found.start() + 1], found.end()
         if marker == 0xD9:  # EOI
@@ -201,26 +205,28 @@ def _jpeg_header(data: bytes, max_side: int) -> tuple | None:
         if length < 2 or len(body) < length - 2:
             break  # truncated: the decoder says so
         if marker in _JPEG_FRAMES and len(body) >= 6:
+            if body[5] > MAX_JPEG_COMPONENTS:
+                raise ImageError(f"the JPEG file declares {body[5]} colour components, more than the "
+                                 f"{MAX_JPEG_COMPONENTS} an image has (grey, colour, CMYK), so it was not decoded: "
+                                 "save it again as an ordinary JPEG and upload it again")
             components = [(body[7 + 3 * i] >> 4, body[7 + 3 * i] & 15, body[6 + 3 * i])
                           for i in range(min(body[5], (len(body) - 6) // 3))]
             size = struct.unpack(">HH", body[1:5])[::-1]
             if components and (frame is None or size[0] * size[1] > frame[0][0] * frame[0][1]):
+                if size[0] * size[1] > MAX_DECLARED_PIXELS:
+                    raise _declared(*size)
                 frame = (size, components, marker in _JPEG_PROGRESSIVE)
+                frame_blocks = _jpeg_blocks(frame)
         elif marker == 0xDA and frame is not None and body:  # SOS: the components of this scan
             scans += 1
-            in_scan = {body[1 + 2 * i] for i in range(min(body[0], (len(body) - 1) // 2))}
-            blocks += sum(count for ident, count in _jpeg_blocks(frame).items() if ident in in_scan)
+            in_scan = {body[1 + 2 * i] for i in range(min(body[0], MAX_JPEG_COMPONENTS, (len(body) - 1) // 2))}
+            blocks += sum(count for ident, count in frame_blocks.items() if ident in in_scan)
+            if scans > MAX_JPEG_SCANS or blocks > MAX_JPEG_SCAN_BLOCKS:  # at once: the rest is not read
+                raise _too_much_scan_work(scans, blocks, *frame[0])
         position += length
     if frame is None:
         return None
     (width, height), components, progressive = frame
-    if width * height > MAX_DECLARED_PIXELS:
-        raise _declared(width, height)
-    if scans > MAX_JPEG_SCANS or blocks > MAX_JPEG_SCAN_BLOCKS:
-        raise ImageError(f"the JPEG file is stored in {scans:,} scans of its {width:,}×{height:,} pixels, more than "
-                         f"this server decodes for one upload (at most {MAX_JPEG_SCANS} scans, fewer for a large "
-                         "image; a progressive photo has about 10), so it was not decoded: save it again as an "
-                         "ordinary JPEG and upload it again")
     # Pillow's draft: decoded at 1/8, 1/4 or 1/2 scale where that still covers the reduced size
     target = fit(max(width, 1), max(height, 1), max_side)
     ratio = min(width // target[0], height // target[1])
@@ -233,6 +239,15 @@ def _jpeg_header(data: bytes, max_side: int) -> tuple | None:
     kind = "progressive" if progressive else f"{scans} scans" if scans > 1 else "baseline"
     return (width, height, need, f"{kind}, {len(components)} colour components",
             "save it as a baseline (not progressive) JPEG, or with fewer pixels, and upload it again")
+
+
+def _too_much_scan_work(scans: int, blocks: int, width: int, height: int) -> ImageError:
+    what = (f"more than {MAX_JPEG_SCANS} scans" if scans > MAX_JPEG_SCANS else
+            f"{scans:,} scans that walk more than {MAX_JPEG_SCAN_BLOCKS:,} blocks of 8×8 pixels")
+    return ImageError(f"the JPEG file is stored in {what} of its {width:,}×{height:,} pixels, more than this "
+                      f"server decodes for one upload (at most {MAX_JPEG_SCANS} scans, fewer for a large image; a "
+                      "progressive photo has about 10), so it was not decoded: save it again as an ordinary JPEG "
+                      "and upload it again")
 
 
 def _jpeg_blocks(frame: tuple) -> dict[int, int]:
@@ -299,8 +314,12 @@ def _decode_in_worker(data: bytes, request: dict) -> tuple[dict, np.ndarray]:
 def _run_worker(data: bytes, request: dict) -> tuple[dict, memoryview]:
     """Run decode_worker.py on the file with the request's limits: its JSON answer and the pixels after it."""
     request = {**request, "length": len(data)}
-    process = subprocess.Popen([sys.executable, str(_WORKER), json.dumps(request)], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        process = subprocess.Popen([sys.executable, str(_WORKER), json.dumps(request)], stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as error:  # no process could be started: the machine is out of processes or memory
+        raise ImageError(f"the server could not start a decoder for this image ({error.strerror or error}): "
+                         "try again in a moment") from None
     try:
         out, err = process.communicate(data, timeout=DECODE_WALL_SECONDS)
     except subprocess.TimeoutExpired:

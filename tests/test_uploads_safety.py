@@ -6,6 +6,7 @@ real page in AppTest, which can set st.file_uploader's file in Streamlit 1.67.
 """
 
 import functools
+import io
 import json
 import re
 import struct
@@ -228,7 +229,38 @@ def test_a_jpeg_of_a_thousand_scans_is_refused_within_the_cpu_bound():
     except ImageError as error:
         message = str(error)
     assert cpu_seconds() - start < 1.0  # it was 21 s; the header is read in milliseconds
-    assert re.match(r"the JPEG file is stored in 1,0\d\d scans of its 6,000×6,000 pixels", message), message
+    # refused as soon as the scans read so far walk more than 20 million blocks (35 of 562,500)
+    assert message.startswith("the JPEG file is stored in 36 scans that walk more than 20,000,000 blocks of 8×8 "
+                              "pixels of its 6,000×6,000 pixels"), message
+
+
+def many_scan_headers(components: int, scans: int, side: int = 8) -> bytes:
+    """A JPEG of one frame with `components` components and `scans` scan headers listing them all."""
+    ids = bytes(range(1, components + 1))
+    frame = struct.pack(">BHHB", 8, side, side, components) + b"".join(bytes([i, 0x11, 0]) for i in ids)
+    scan = bytes([components]) + b"".join(bytes([i, 0]) for i in ids) + b"\x00\x3f\x00"
+    segment = lambda marker, body: b"\xff" + bytes([marker]) + struct.pack(">H", len(body) + 2) + body  # noqa: E731
+    return b"\xff\xd8" + segment(0xC2, frame) + segment(0xDA, scan) * scans + b"\xff\xd9"
+
+
+@pytest.mark.parametrize("components, scans", [(255, 1_998), (4, 1_998), (3, 101)])
+def test_a_jpeg_of_many_scan_headers_is_refused_in_milliseconds(components, scans):
+    # 1 MB of scan headers listing 255 components each took the header check 0.58 s, every rerun
+    data = many_scan_headers(components, scans)
+    start = cpu_seconds()
+    with pytest.raises(ImageError, match="colour components|more than 100 scans"):
+        uploads._check_header(data, "JPEG", uploads.MAX_SIDE)
+    assert cpu_seconds() - start < 0.05
+
+
+def test_a_png_whose_first_chunk_is_not_ihdr_is_refused_before_decoding():
+    # Pillow reads on past a chunk before IHDR; the header check must not: the thin PNG, with a tEXt first
+    width, height, depth, colour = THIN_PNGS["1×40,000,000 16-bit RGBA"]
+    data = flat_png(width, height, depth, colour)
+    shuffled = data[:8] + chunk(b"tEXt", b"Comment\x00x") + data[8:]
+    assert PngImagePlugin.PngImageFile(io.BytesIO(shuffled)).size == (width, height)
+    with pytest.raises(ImageError, match="does not start with its IHDR chunk"):
+        uploads._check_header(shuffled, "PNG", uploads.MAX_SIDE)
 
 
 def test_a_jpeg_of_as_many_scans_as_allowed_decodes_within_the_cpu_bound():
@@ -493,3 +525,12 @@ def test_an_image_too_small_to_filter_keeps_its_notices_beside_the_explanation()
     assert any("Transparent parts are shown on white" in i.value for i in at.info), [i.value for i in at.info]
     assert any("cannot be computed" in e.value for e in at.error), [e.value for e in at.error]
     assert not at.image
+
+
+def test_a_decoder_that_cannot_start_gives_a_message(monkeypatch):
+    def refused(*args, **kwargs):
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(uploads.subprocess, "Popen", refused)
+    with pytest.raises(ImageError, match="could not start a decoder for this image .Resource temporarily unavailable."):
+        uploads._run_worker(b"\x89PNG\r\n\x1a\n", {"kind": "PNG"})
