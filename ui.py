@@ -5,6 +5,8 @@ Kept apart from engine/ and viz/, which know nothing of Streamlit.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import functools
 import gc
 import hashlib
@@ -76,29 +78,28 @@ def _same(raw: str, value) -> bool:
     return raw == str(value)
 
 
-_LINKABLE = re.compile(r"\S*(?:://|www\.|@)\S*", re.IGNORECASE)  # what markdown would make a link of
+def _literal(text: str) -> str:
+    """Text shown exactly as given, as inline code: markdown reads nothing inside a code span (no
+    link, emphasis, HTML, LaTeX, emoji or icon shortcode, no "->" made an arrow). Line breaks and
+    control characters become spaces; the fence is longer than any run of backticks in the text."""
+    text = "".join(c if c.isprintable() else " " for c in text)
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}"
 
 
 def _escaped(text: str) -> str:
-    """Text from a link, or a message quoting what a student typed, shown exactly as typed: every
-    markdown or HTML character escaped (so `<b>` is shown, never rendered, and the message holds no
-    raw tag), line breaks and control characters made spaces. A word markdown would turn into a link
-    by itself (http://..., www...., a@b.c), escaping or not, is shown as code, which no link enters."""
-    text = "".join(c if c.isprintable() else " " for c in text)
-    parts = []
-    for plain, linkable in zip(_LINKABLE.split(text), [*_LINKABLE.findall(text), None]):
-        parts.append(re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~$:&\"'=])", r"\\\1", plain))
-        if linkable is not None:
-            fence = "`" * (max((len(run) for run in re.findall("`+", linkable)), default=0) + 1)
-            parts.append(f"{fence} {linkable} {fence}")
-    return "".join(parts)
+    """A message that may quote what a student typed (the engine quotes it as a string literal, in
+    straight double quotes with \\" and \\\\ escaped: 'row 1: "x" is not a number'): the quotations
+    shown as typed, as code, and every markdown or HTML character of the rest escaped."""
+    parts = re.split(r'("(?:[^"\\]|\\.)*")', "".join(c if c.isprintable() else " " for c in text))
+    return "".join(_literal(re.sub(r"\\(.)", r"\1", part)) if i % 2 else
+                   re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~$:&\"'=@/])", r"\\\1", part) for i, part in enumerate(parts))
 
 
 def _shown(raw: list[str]) -> str:
-    """A URL value quoted safely for a message: short (cut to 40 characters), no markdown, no HTML."""
+    """A URL value quoted for a message: short (cut to 40 characters) and shown exactly as given."""
     text = " and ".join(raw)
-    text = text if len(text) <= 40 else text[:40] + "…"
-    return "“" + _escaped(text) + "”"
+    return _literal(text if len(text) <= 40 else text[:40] + "…")
 
 
 LINK_NOTICES = "_link_notices"  # key -> the notice about the link's value for that control
@@ -419,9 +420,44 @@ def collect_garbage_when_grown() -> None:
         return
     try:
         gc.collect()
+        _release_free_memory()
         _after_collection[0] = _rss()
     finally:
         _collection.release()
+
+
+@functools.cache
+def _libc():
+    """glibc, or None where the C library is another (musl, macOS) or cannot be loaded."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt") else None
+    except OSError:
+        return None
+
+
+LARGE_ALLOCATION = 1 << 20  # bytes: an array this large gets memory of its own, returned when it is freed
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+
+
+@functools.cache
+def return_large_arrays_to_the_system() -> None:
+    """Once per process: arrays of LARGE_ALLOCATION bytes or more (an uploaded image being filtered)
+    are given memory of their own, which goes back to the system when they are freed. By default
+    glibc raises that threshold to the largest block freed so far (up to 32 MiB), so after one
+    image the next ones are placed in the sessions' arenas, which keep the memory."""
+    libc = _libc()
+    if libc is not None:
+        libc.mallopt(M_MMAP_THRESHOLD, LARGE_ALLOCATION)
+
+
+def _release_free_memory() -> None:
+    """Give the memory the C allocator holds free back to the system. Sessions run in threads of
+    their own, each allocating in its own glibc arena; what one frees inside an arena (an image
+    filtered for a student) is kept for reuse, not returned, unless it is trimmed."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def classroom_controls(page=None) -> None:

@@ -36,7 +36,8 @@ class Cost:
         )
 
 
-def _in_shape(in_shape) -> tuple[int, int, int]:
+def checked_in_shape(in_shape) -> tuple[int, int, int]:
+    """(channels, height, width) as whole numbers of at least 1, or a ConvConfigError naming the one that is not."""
     if len(in_shape) != 3:
         raise ConvConfigError(f"in_shape must be (channels, height, width), got {tuple(in_shape)!r}")
     c, h, w = (whole_number(v, name) for v, name in zip(in_shape, ("channels", "height", "width")))
@@ -64,7 +65,7 @@ def standard_cost(in_shape, kernel, out_channels, stride=1, padding=0, dilation=
 
     multiplications = N * Ho * Wo * C * kh * kw
     """
-    c, h, w = _in_shape(in_shape)
+    c, h, w = checked_in_shape(in_shape)
     n = _kernel_count(out_channels)
     g = plan((h, w), kernel, stride, padding, dilation)
     (kh, kw), (ho, wo) = g["kernel"], g["out"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .conv import conv2d, conv2d_loop, im2col_blocks, pad_input, phase_planes
-from .costs import Cost, _count, _in_shape, _kernel_count
+from .costs import Cost, _count, _kernel_count, checked_in_shape
 from .errors import ConvConfigError
 from .geometry import plan, whole_number
 
@@ -222,7 +222,7 @@ def equivalent_kernel(depthwise, pointwise, channels: int | None = None) -> np.n
 
 def depthwise_cost(in_shape, kernel, multiplier=1, stride=1, padding=0, dilation=1, bias=False) -> Cost:
     """C * m kernels of kh x kw, each on its own channel: multiplications = C * m * Ho * Wo * kh * kw."""
-    c, h, w = _in_shape(in_shape)
+    c, h, w = checked_in_shape(in_shape)
     m = whole_number(multiplier, "depth multiplier")
     if m < 1:
         raise ConvConfigError(f"depth multiplier must be at least 1, got {m}")
@@ -234,7 +234,7 @@ def depthwise_cost(in_shape, kernel, multiplier=1, stride=1, padding=0, dilation
 
 def pointwise_cost(in_shape, out_channels, bias=False) -> Cost:
     """N kernels of 1 x 1 x C at every pixel: multiplications = N * H * W * C."""
-    c, h, w = _in_shape(in_shape)
+    c, h, w = checked_in_shape(in_shape)
     n = _kernel_count(out_channels)
     mults, adds = _count(h * w, c, n, bias)
     return Cost(mults, adds, n * c + (n if bias else 0), (n, h, w))
@@ -251,7 +251,7 @@ def depthwise_separable_cost(in_shape, kernel, out_channels, stride=1, padding=0
 
 def grouped_cost(in_shape, kernel, out_channels, groups=1, stride=1, padding=0, dilation=1, bias=False) -> Cost:
     """N kernels of kh x kw x (C / g): multiplications = N * Ho * Wo * (C / g) * kh * kw."""
-    c, h, w = _in_shape(in_shape)
+    c, h, w = checked_in_shape(in_shape)
     n = _kernel_count(out_channels)
     _check_groups(c, n, groups)
     g = plan((h, w), kernel, stride, padding, dilation)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .costs import Cost, _in_shape, standard_cost
+from .costs import Cost, checked_in_shape, standard_cost
 from .depthwise import depthwise_cost, pointwise_cost
 from .errors import ConvConfigError
 from .geometry import whole_number
@@ -69,7 +69,7 @@ def dense_cost(inputs: int, units: int, bias: bool = True) -> Cost:
 
 def global_average_pool_cost(in_shape) -> Cost:
     """(C, H, W) -> (C,): H*W - 1 additions per channel and one multiplication by 1/(H*W); no weights."""
-    c, h, w = _in_shape(in_shape)
+    c, h, w = checked_in_shape(in_shape)
     return Cost(c, c * (h * w - 1), 0, (c,))
 
 

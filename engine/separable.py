@@ -14,7 +14,7 @@ from fractions import Fraction
 import numpy as np
 
 from .conv import check_operation, conv2d
-from .costs import Cost
+from .costs import Cost, checked_in_shape
 from .errors import ConvConfigError
 from .geometry import as_pair, axis_output_size, axis_padding, resolve_padding
 
@@ -200,10 +200,7 @@ def separable_pass_costs(in_shape, kernel, stride=1, padding=0) -> tuple[Cost, C
         shape = (1,) + shape
     if len(shape) != 3:
         raise ConvConfigError(f"in_shape must be (height, width) or (channels, height, width), got {in_shape!r}")
-    c, h, w = (as_pair(v, "in_shape")[0] for v in shape)
-    if min(c, h, w) < 1:
-        raise ConvConfigError(f"in_shape must have at least 1 channel, row and column, got {in_shape!r}: "
-                              "give every size as 1 or more")
+    c, h, w = checked_in_shape(shape)
     kh, kw = as_pair(kernel, "kernel size")
     sh, sw = as_pair(stride, "stride")
     ph, pw = resolve_padding(padding)
@@ -260,7 +257,8 @@ def parse_kernel(text: str, max_size: int = MAX_KERNEL) -> np.ndarray:
 
 def _kernel_value(cell: str, row: int) -> float:
     """One typed number of a kernel, checked by its form before it is computed."""
-    shown = cell if len(cell) <= 16 else cell[:16] + "…"
+    # quoted as a string literal: a " or \ typed in it is escaped, so the quotation's end is unambiguous
+    shown = (cell if len(cell) <= 16 else cell[:16] + "…").replace("\\", "\\\\").replace('"', '\\"')
     cell = cell.replace("\u2212", "-")  # the minus sign a word processor types
     if len(cell) > MAX_NUMBER_TEXT:
         raise ConvConfigError(f'row {row}: "{shown}" is {len(cell)} characters long: type a number of at most '

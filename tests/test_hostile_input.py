@@ -235,12 +235,32 @@ AUTOLINK = re.compile(r"(https?://|www\.|@)", re.IGNORECASE)
 
 @PROPERTIES
 @given(st.text(alphabet=st.sampled_from(list("ab:/.@w `*_[]()<>$&#\\-!|~\n")) | st.characters(), max_size=80))
-def test_quoted_text_has_no_markup_and_no_link(text):
-    shown = ui._escaped(text)
-    outside_code = re.sub(r"(`+) .*? \1", "", shown)  # the code spans the function makes
-    assert not AUTOLINK.search(outside_code), (text, shown)
-    assert not re.search(r"(?<!\\)[<>*_\[\]$`]", outside_code), (text, shown)
-    assert "\n" not in shown
+def test_a_link_value_is_quoted_as_one_code_span_of_its_text(text):
+    shown = ui._shown([text])
+    fence = re.match(r"`+", shown).group()
+    assert shown.startswith(fence + " ") and shown.endswith(" " + fence) and "`" * len(fence) not in shown[
+        len(fence):-len(fence)]  # one span: markdown reads nothing inside it
+    inner = shown[len(fence) + 1:-len(fence) - 1]
+    printable = "".join(c if c.isprintable() else " " for c in text)
+    assert inner == (printable if len(text) <= 40 else printable[:40] + "…")
+
+
+@PROPERTIES
+@given(st.text(alphabet=st.sampled_from(list('ab:/."\\@w `*_[]()<>$&#-!|~\n')) | st.characters(), max_size=30))
+def test_a_typed_kernel_in_a_message_is_shown_as_typed_and_the_rest_escaped(text):
+    try:
+        parse_kernel(text)
+        return
+    except ConvConfigError as error:
+        shown = ui._escaped(str(error))
+    spans = re.findall(r"(`+) (.*?) \1", shown)
+    outside = re.sub(r"(`+) .*? \1", "", shown)
+    assert not AUTOLINK.search(outside.replace("\\", "")), (text, shown)
+    assert not re.search(r"(?<!\\)[<>*_\[\]$`:]", outside), (text, shown)
+    for _, quoted in spans:  # every quotation is one typed cell, with its quotes, as typed
+        cell = quoted[1:-1].removesuffix("…")
+        typed_or_example = cell in text.replace("\n", " ") or cell == "1 2 1; 0 0 0; -1 -2 -1"  # "the kernel is empty"
+        assert quoted.startswith('"') and quoted.endswith('"') and typed_or_example, (text, quoted)
 
 
 @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
