@@ -34,9 +34,11 @@ def matrix_text(k) -> str:
 
 
 def bmatrix(k) -> str:
-    """A kernel (or a column, or a row) as a LaTeX matrix."""
-    return (r"\begin{bmatrix}" + r" \\ ".join(" & ".join(viz_style.ascii_number(v) for v in row) for row in k)
-            + r"\end{bmatrix}")
+    """A kernel (or a column, or a row) as a LaTeX matrix, its values written as the grids write them
+    (a kernel of 1e-13s in powers of ten, not as zeros)."""
+    k = np.asarray(k)
+    cells = np.reshape([tex_number(text) for text in viz_style.numbers(k)], k.shape)
+    return r"\begin{bmatrix}" + r" \\ ".join(" & ".join(row) for row in cells) + r"\end{bmatrix}"
 
 
 def tex_number(text: str) -> str:
@@ -145,9 +147,7 @@ with left:
     ui.show_chart(chart("kernels_figure", shown, titles), key="kernels")
     if exact and rank > 0:
         st.markdown("**Rank 1: separable.** The kernel is the outer product of a column and a row:")
-        col_tex = r" \\ ".join(map(tex_number, viz_style.numbers(col)))
-        row_tex = " & ".join(map(tex_number, viz_style.numbers(row)))
-        st.latex(rf"\begin{{bmatrix}} {col_tex} \end{{bmatrix}} \times \begin{{bmatrix}} {row_tex} \end{{bmatrix}}")
+        st.latex(rf"{bmatrix(col[:, None])} \times {bmatrix(row[None, :])}")
         st.markdown(f"It stores {kh} + {kw} = **{kh + kw}** numbers instead of {kh} × {kw} = **{kh * kw}**.")
     elif rank == 0:
         st.markdown("**All zeros:** trivially separable, and it outputs zeros.")
@@ -256,8 +256,9 @@ if exact and difference == 0:
 elif exact and relative <= engine.separable.ROUNDING:
     st.success(f"Same output by both routes: {measured}, rounding in floating point.", icon=":material/check_circle:")
 elif exact:
+    reproduced = float(np.abs(np.outer(col, row) - kernel).max() / np.abs(kernel).max())
     st.warning(f"The two passes differ from the full kernel by more than rounding: {measured}. The column × row "
-               "reproduces the kernel only to within 8 billionths of its largest value.", icon=":material/warning:")
+               f"reproduces the kernel only to within {reproduced:.2g} of its largest value.", icon=":material/warning:")
 else:
     st.warning(f"The two passes use the best rank-1 kernel, so the outputs differ: {measured}.",
                icon=":material/warning:")

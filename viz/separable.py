@@ -38,10 +38,10 @@ def kernels_figure(kernels: list[np.ndarray], titles: list[str]) -> go.Figure:
     for k, title in zip(kernels, titles):
         kh, kw = k.shape
         texts, factor = style.scaled_numbers(k)
-        title = f"{title} {factor}" if factor else title
+        label = f"{title} {factor}" if factor else title  # the hover shows the values themselves
         # about 4 characters of a title to a cell on a narrow chart: a title wider than its grid and the
         # gap after it goes on two lines ("column" over "3×1"), and its grid makes room for the longer one
-        lines = title.split(" ", 1) if len(title) > 4 * kw + 3 and " " in title else [title]
+        lines = label.split(" ", 1) if len(label) > 4 * kw + 3 and " " in label else [label]
         two_lines |= len(lines) > 1
         traces.append(dict(
             type="heatmap", z=k, x0=x0, dx=1, y0=0, dy=1, zmid=0, zmin=-zmax, zmax=zmax, colorscale=style.DIVERGING,
