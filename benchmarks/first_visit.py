@@ -2,7 +2,7 @@
 
     python benchmarks/first_visit.py                       # the shipped deploy/nginx.conf
     python benchmarks/first_visit.py --config OTHER.conf   # another version of it, for comparison:
-    git show 6b03fbf:deploy/nginx.conf > /tmp/before.conf && python benchmarks/first_visit.py --config /tmp/before.conf
+    git show 6b03fbf:deploy/nginx.conf > nginx-before.conf && python benchmarks/first_visit.py --config nginx-before.conf
 
 Starts one `streamlit run app.py` server and nginx in front of it on free loopback ports (as
 tests/test_proxy.py does, with a copy of the file), then opens each page of the app in a browser of
