@@ -259,7 +259,8 @@ def test_a_typed_kernel_in_a_message_is_shown_as_typed_and_the_rest_escaped(text
     assert not re.search(r"(?<!\\)[<>*_\[\]$`:]", outside), (text, shown)
     for _, quoted in spans:  # every quotation is one typed cell, with its quotes, as typed
         cell = quoted[1:-1].removesuffix("…")
-        typed_or_example = cell in text.replace("\n", " ") or cell == "1 2 1; 0 0 0; -1 -2 -1"  # "the kernel is empty"
+        printable = "".join(c if c.isprintable() else " " for c in text)  # control characters are shown as spaces
+        typed_or_example = cell in printable or cell == "1 2 1; 0 0 0; -1 -2 -1"  # "the kernel is empty"
         assert quoted.startswith('"') and quoted.endswith('"') and typed_or_example, (text, quoted)
 
 
