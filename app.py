@@ -38,7 +38,6 @@ def make_pages() -> list:
 # page they return, and sessions run at the same time.
 if "_pages" not in st.session_state:
     st.session_state["_pages"] = make_pages()
-ui.return_large_arrays_to_the_system()
 page = st.navigation(st.session_state["_pages"])
 ui.classroom_controls(page)  # presenter mode, predict-then-reveal, the link to this view
 try:

@@ -431,26 +431,9 @@ def _libc():
     """glibc, or None where the C library is another (musl, macOS) or cannot be loaded."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt") else None
+        return libc if hasattr(libc, "malloc_trim") else None
     except OSError:
         return None
-
-
-LARGE_ALLOCATION = 32 << 20  # bytes: an array this large gets memory of its own, returned when it is freed
-M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
-
-
-@functools.cache
-def return_large_arrays_to_the_system() -> None:
-    """Once per process: arrays of LARGE_ALLOCATION bytes or more (an uploaded photo's windows laid
-    out for a 7×7 kernel take about 130 MB) are given memory of their own, which goes back to the
-    system when they are freed. Without a fixed threshold glibc raises it to the largest block freed
-    so far, so after one photo the next ones are placed in the sessions' arenas, which keep the
-    memory. Smaller arrays (a page's own, a few MiB) stay in the arenas: fresh pages from the system
-    for each of them made the engine's convolutions three to four times slower."""
-    libc = _libc()
-    if libc is not None:
-        libc.mallopt(M_MMAP_THRESHOLD, LARGE_ALLOCATION)
 
 
 def _release_free_memory() -> None:
