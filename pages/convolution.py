@@ -6,7 +6,8 @@ import streamlit as st
 import engine
 import ui
 import viz
-from engine import ConvConfigError, snippets
+import codegen
+from engine import ConvConfigError
 from viz import style as viz_style
 
 SPEEDS = {"slow": 1400, "normal": 800, "fast": 350}
@@ -75,10 +76,7 @@ def compute(channels, height, width, pattern, n_kernels, kernel_h, kernel_w, pre
 @st.cache_resource(max_entries=16, show_spinner=False)
 def figure(config, frame_ms):
     trace, _, _ = compute(*config)
-    fig = viz.scan_figure(trace, frame_ms=frame_ms)
-    if config[12] == "convolution":  # config's 13th entry is the operation
-        viz.scan.label_flipped(fig)
-    return fig
+    return viz.scan_figure(trace, frame_ms=frame_ms, flipped=config[12] == "convolution")
 
 
 config = (channels, height, width, pattern, n_kernels, kernel_h, kernel_w, preset, seed, stride, padding, dilation,
@@ -182,7 +180,7 @@ with cost_col:
 ui.show_code(
     "This configuration as code to copy (the button at a block's top right). The NumPy code computes the output "
     "above; the PyTorch and Keras code defines the same layer, with the same parameter count.",
-    lambda: snippets.standard(engine.input_pattern(pattern, channels, height, width, seed),
+    lambda: codegen.standard(engine.input_pattern(pattern, channels, height, width, seed),
                               engine.kernel_bank(preset, n_kernels, channels, kernel_h, kernel_w, seed),
                               stride, padding, dilation, operation),
     source=("The app's loop", "The app computes with a vectorised version; this loop version is what the tests "

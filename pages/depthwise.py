@@ -5,7 +5,8 @@ import streamlit as st
 import engine
 import ui
 import viz
-from engine import ConvConfigError, snippets
+import codegen
+from engine import ConvConfigError
 from viz import depthwise as viz_depthwise
 
 SPEEDS = {"slow": 1400, "normal": 800, "fast": 350}
@@ -119,4 +120,4 @@ ui.show_code(
     "This configuration as code to copy (the button at a block's top right). The NumPy code computes the maps "
     "above; the PyTorch and Keras code defines the same layer (in PyTorch, a convolution with groups=C), with the "
     "same parameter count.",
-    lambda: snippets.depthwise(x, w, stride, padding, dilation))
+    lambda: codegen.depthwise(x, w, stride, padding, dilation))

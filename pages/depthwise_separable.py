@@ -8,7 +8,8 @@ import streamlit as st
 import engine
 import ui
 import viz
-from engine import ConvConfigError, snippets
+import codegen
+from engine import ConvConfigError
 from viz import separable_cost as viz_cost
 
 PRESETS = {
@@ -360,4 +361,4 @@ ui.show_code(
     "This layer as code to copy (the button at a block's top right). The NumPy code computes a depthwise then a "
     "pointwise stage on random values; the PyTorch and Keras code defines the layer, with the separable parameter "
     f"count above, and the grouped convolution with groups = {groups}.",
-    lambda: snippets.depthwise_separable(in_shape, size, kernels, stride, padding, bias, groups))
+    lambda: codegen.depthwise_separable(in_shape, size, kernels, stride, padding, bias, groups))

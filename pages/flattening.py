@@ -6,7 +6,8 @@ import streamlit as st
 import engine
 import ui
 import viz
-from engine import ConvConfigError, snippets
+import codegen
+from engine import ConvConfigError
 from viz import flatten as viz_flatten
 
 ORDERS = {"CHW (PyTorch nn.Flatten)": "CHW", "HWC (Keras Flatten)": "HWC"}
@@ -150,4 +151,4 @@ ui.show_code(
     f"As code to copy (the button at a block's top right). The NumPy code flattens the volume above in {order} "
     f"order and applies a dense layer of {units} unit{'s' if units > 1 else ''}; the PyTorch and Keras code "
     "defines the flatten and the dense layer counted above.",
-    lambda: snippets.flattening(x, order, units, (fc_c, fc_h, fc_w, fc_units)))
+    lambda: codegen.flattening(x, order, units, (fc_c, fc_h, fc_w, fc_units)))

@@ -6,7 +6,8 @@ import streamlit as st
 import engine
 import ui
 import viz
-from engine import ConvConfigError, snippets
+import codegen
+from engine import ConvConfigError
 from viz import network as viz_network
 
 # What Howard et al. (2017) print, quoted only to be compared with what the engine counts.
@@ -230,7 +231,7 @@ ui.show_code(
     "As code to copy (the button at a block's top right). The first tab counts this network's mult-adds and "
     "parameters in plain Python; the PyTorch tab builds it, the Keras tab loads Keras' own MobileNet; both say "
     "which parameters match this page's count (BatchNorm is not counted here).",
-    lambda: snippets.mobilenet(alpha, resolution, bias, fc_bias, classes), title="Show the code: Python, PyTorch, Keras",
+    lambda: codegen.mobilenet(alpha, resolution, bias, fc_bias, classes), title="Show the code: Python, PyTorch, Keras",
     names=["Python", "PyTorch", "Keras"],
     source=("The engine", "Each row of the table is one call to the same cost functions as on the earlier pages.",
             engine.mobilenet_v1))

@@ -6,7 +6,8 @@ import streamlit as st
 import engine
 import ui
 import viz
-from engine import ConvConfigError, snippets
+import codegen
+from engine import ConvConfigError
 from viz import pointwise as viz_pointwise
 
 SPEEDS = {"slow": 1400, "normal": 800, "fast": 350}
@@ -144,6 +145,6 @@ st.markdown(
 ui.show_code(
     "This configuration as code to copy (the button at a block's top right). The NumPy code computes the output "
     "above; the PyTorch and Keras code defines the same 1×1 layer, with the same parameter count.",
-    lambda: snippets.pointwise(x, w),
+    lambda: codegen.pointwise(x, w),
     source=("The app's loop", "The app computes it as one matrix product; this loop version is what the tests "
                               "compare it to.", engine.pointwise_conv2d_loop))

@@ -11,7 +11,8 @@ import engine
 import ui
 import uploads
 import viz
-from engine import ConvConfigError, snippets
+import codegen
+from engine import ConvConfigError
 from viz import images as viz_images
 from viz import separable as viz_separable
 from viz import style as viz_style
@@ -216,10 +217,8 @@ def routes(kernel_bytes, shape, col, row, pattern, height, width, seed, stride, 
 @st.cache_resource(max_entries=24, show_spinner=False)
 def scan(trace_key, which, frame_ms, label, width_px):
     traces = routes(*trace_key)
-    if trace_key[10] == "convolution":  # the key's 11th entry is the operation
-        return viz.scan.label_flipped(viz.scan_figure(traces[which], frame_ms=frame_ms, input_label=label,
-                                                      width_px=width_px))
-    return viz.scan_figure(traces[which], frame_ms=frame_ms, input_label=label, width_px=width_px)
+    return viz.scan_figure(traces[which], frame_ms=frame_ms, input_label=label, width_px=width_px,
+                           flipped=trace_key[10] == "convolution")
 
 
 key = (kernel.tobytes(), kernel.shape, tuple(col), tuple(row), pattern, height, width, seed, stride, padding,
@@ -392,5 +391,5 @@ ui.show_code(
     "output above; the PyTorch and Keras code defines the two layers." + (
         "" if exact else " This kernel is not separable, so the column and the row are those of the best rank-1 "
                          "kernel."),
-    lambda: snippets.spatially_separable(engine.input_pattern(pattern, 1, height, width, seed)[0], col, row, stride,
+    lambda: codegen.spatially_separable(engine.input_pattern(pattern, 1, height, width, seed)[0], col, row, stride,
                                          padding, operation, exact))

@@ -215,7 +215,7 @@ def test_a_cached_scan_is_unchanged_by_presenter_mode_and_links():
     """A scan is cached and drawn by every session: its to_dict() hands out its own dicts, so enlarging
     it for one student's projector, or opening it at a link's step, must work on copies."""
     trace, _, _ = lecture_scan()
-    figure = viz.scan.label_flipped(viz.scan_figure(trace))
+    figure = viz.scan_figure(trace, flipped=True)
     before = json.dumps(figure.to_dict(), sort_keys=True)
     presentation.enlarge(presentation.start_at(figure, 4), 1.35).to_dict()
     presentation.enlarge(figure, 1.35).to_dict()

@@ -24,7 +24,8 @@ import pytest
 
 import engine
 import ui
-from engine import ConvConfigError, snippets
+from codegen import snippets
+from engine import ConvConfigError
 
 PARAMS = re.compile(r"^# parameters: .*= ([\d,]+)$", re.M)
 MULTIPLICATIONS = re.compile(r"^# multiplications: .*= ([\d,]+)$", re.M)

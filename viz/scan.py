@@ -317,12 +317,14 @@ def caption_texts(trace: ScanTrace):
     return as_factor(trace.padded), as_factor(trace.kernels)
 
 
-def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input", width_px: int = 760) -> go.Figure:
+def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input", width_px: int = 760,
+                flipped: bool = False) -> go.Figure:
     """An animated scan of a standard convolution: one frame per output value.
 
     trace : ScanTrace from engine.scan_trace
     frame_ms : how long Play shows each step, in milliseconds
     width_px : the width the figure is expected to get; sets the text size on the cells
+    flipped : the kernels are used turned by 180° (true convolution): their grids are titled "flipped"
     """
     channels, hp, wp = trace.padded.shape
     n_kernels, _, kh, kw = trace.kernels.shape
@@ -447,6 +449,7 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
     first = frames[0]["layout"]
     annotations[0]["text"] = first["annotations[0].text"]
 
-    return animated_figure(data, frames, [step_label(trace, s) for s in range(trace.steps)], frame_ms,
-                           height=height, top_px=top_px, bottom_px=bottom_px, shapes=moving_shapes,
-                           annotations=annotations, x_range=x_range, y_range=y_range, caption_px=caption_px)
+    figure = animated_figure(data, frames, [step_label(trace, s) for s in range(trace.steps)], frame_ms,
+                             height=height, top_px=top_px, bottom_px=bottom_px, shapes=moving_shapes,
+                             annotations=annotations, x_range=x_range, y_range=y_range, caption_px=caption_px)
+    return label_flipped(figure) if flipped else figure

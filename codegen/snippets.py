@@ -17,8 +17,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from .geometry import as_pair, plan
-from .network import MOBILENET_V1_BODY
+from engine.geometry import as_pair, plan
+from engine.network import MOBILENET_V1_BODY
 
 LITERAL_LIMIT = 100  # an array with more values than this is drawn at random in the snippet, not written out
 TABS = ("NumPy", "PyTorch", "Keras")
