@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 import engine
 import viz
 from conftest import ROOT
+from test_viz_scan import decode
 from viz import presentation
 
 PAGES = ["pages/convolution.py", "pages/spatially_separable.py", "pages/depthwise.py", "pages/pointwise.py",
@@ -227,11 +228,15 @@ def test_start_at_moves_the_flatten_cells():
 
     values = np.arange(12, dtype=float).reshape(2, 2, 3)
     figure = viz_flatten.flatten_figure(values, "CHW", selected=None, frame_ms=500)
-    moved = presentation.start_at(figure, 5)
+    moved = presentation.start_at(figure, 5).to_dict()
     frame = figure.frames[5]
+    assert frame.data
     for index, trace in zip(frame.traces, frame.data):
-        assert list(moved.data[index].x) == list(trace.x)
-    assert moved.layout.sliders[0].active == 5
+        assert decode(moved["data"][index]["x"]).tolist() == list(trace.x)
+        assert decode(moved["data"][index]["y"]).tolist() == list(trace.y)
+        assert moved["data"][index]["marker"] == figure.data[index].marker.to_plotly_json()  # the rest is kept
+    assert moved["layout"]["sliders"][0]["active"] == 5
+    assert presentation.step_count(figure) == len(figure.frames)
 
 
 def test_every_step_as_text_is_written_when_opened_and_stays_open():

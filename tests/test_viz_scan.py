@@ -122,8 +122,8 @@ def test_data_and_layout_pass_plotly_validation(case):
 
 
 def test_a_scan_survives_copy_deepcopy_and_pickle():
-    """An AnimatedFigure skips plotly.py's own state; copying or pickling it (a cache that stores
-    copies would) must still give the same figure."""
+    """An AnimatedFigure sets up none of plotly.py's own state; copying or pickling it (a cache that
+    stores copies would) must still give the same figure."""
     import copy
     import pickle
 
@@ -133,3 +133,53 @@ def test_a_scan_survives_copy_deepcopy_and_pickle():
     for twin in (copy.copy(figure), copy.deepcopy(figure), pickle.loads(pickle.dumps(figure))):
         assert type(twin) is type(figure)
         assert json.dumps(twin.to_dict(), sort_keys=True) == before
+
+
+@pytest.mark.parametrize("kernels, title", [(1, "<b>flipped</b>"), (3, "<b>3 flipped</b>")])
+def test_flipped_kernels_are_titled_and_hovered_as_flipped_and_nothing_moves(kernels, title):
+    trace = scan_trace(input_pattern("random integers", 2, 5, 5, 0), kernel_bank("random", kernels, 2, 3, 3, 0))
+    plain, flipped = scan_figure(trace).to_dict(), scan_figure(trace, flipped=True).to_dict()
+    texts = [a["text"] for a in flipped["layout"]["annotations"]]
+    assert sum(t.startswith(title + "<br>3×3×2") for t in texts) == 1
+    assert not any("kernel" in t for t in texts if t.startswith("<b>"))
+    kernel_hover = [t["hovertemplate"] for t in flipped["data"] if t["name"].startswith("kernel ")]
+    assert len(kernel_hover) == 2 * kernels and all(h.startswith("flipped kernel ") for h in kernel_hover)
+    # the same places: every annotation, grid and outline stays where the plain scan has it
+    where = lambda spec: ([(a["x"], a["y"]) for a in spec["layout"]["annotations"]],  # noqa: E731
+                          [(t.get("x0"), t.get("y0")) for t in spec["data"]], spec["layout"]["shapes"])
+    assert where(flipped) == where(plain)
+
+
+def test_typed_arrays_decode_to_what_plotly_writes():
+    """The figure turns NumPy arrays into plotly.js typed arrays itself: the values must be the ones
+    plotly.py's own to_dict() sends for the same arrays."""
+    import plotly.graph_objects as go
+
+    from viz.animated import typed_array
+
+    for values in (np.array([[1.5, np.nan], [-2.0, 3.25]]), np.arange(6).reshape(2, 3), np.array([3, -7, 2**40])):
+        ours = typed_array(values)
+        theirs = go.Figure(go.Heatmap(z=values)).to_dict()["data"][0]["z"]
+        np.testing.assert_array_equal(decode(ours).astype(float), decode(theirs).astype(float))
+        assert ("shape" in ours) == (values.ndim > 1)
+
+
+def test_the_figure_api_reads_frames_slider_and_steps():
+    trace = scan_trace(input_pattern("random integers", 1, 5, 5, 0), kernel_bank("Sobel x", 1, 1, 3, 3, 0))
+    figure = scan_figure(trace)
+    spec = figure.to_dict()
+    assert figure.step_count == len(figure.frames) == trace.steps == 9
+    assert figure.frames == spec["frames"] and figure.slider is spec["layout"]["sliders"][0]
+    assert figure.step_labels == [s["label"] for s in spec["layout"]["sliders"][0]["steps"]]
+    assert figure.step_labels[-1].startswith("9/9") and figure.active_step == 0
+    assert figure.at_step(4).active_step == 4 and figure.active_step == 0
+    assert figure.step_texts([2]) == [figure.step_texts()[2]]
+
+
+def test_no_private_plotly_module_or_attribute_is_used_across_modules():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for path in [*root.glob("viz/*.py"), *root.glob("ui*.py"), *root.glob("ui/*.py")]:
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r"_plotly_utils|plotly\.[a-z_.]*\._|\._raw", source), path

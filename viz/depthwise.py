@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from engine import DepthwiseTrace
 
 from . import style
+from .animated import AnimatedFigure
 from .scan import Placed, animated_figure, heatmap, input_grids, sampled_cells
 
 
@@ -34,7 +35,7 @@ def not_yet_computed(at: Placed, oy: int, ox: int, grow: float = 0.15) -> str:
 
 
 def depthwise_scan_figure(trace: DepthwiseTrace, frame_ms: int = 700, width_px: int = 900,
-                          shown_products: int = 2, fit_px: int = 550) -> go.Figure:
+                          shown_products: int = 2, fit_px: int = 550) -> AnimatedFigure:
     """One row per input channel: the channel, its kernel(s), its output map(s); all move together.
 
     trace : engine.depthwise_trace(...)

@@ -3,11 +3,11 @@
 What does not change between steps (the grids and their numbers) is drawn once, as heatmaps no
 frame touches: a heatmap that a frame touches is not drawn while Plotly animates. A frame
 carries only what changes, as attribute paths plotly.js applies like Plotly.relayout:
-- "shapes[0].path": the kernel and the output cell being computed, outlined;
-- "shapes[1].path": a mask over the output cells not computed yet;
 - "xaxis2.range", "yaxis2.range": the window outlines and the sampled cells are drawn once,
   at the first position, on a second pair of axes laid over the first; shifting that pair's
   range moves all of them together;
+- "xaxis3.range", "yaxis3.range": the same for the output cell being computed and the mask over
+  the output cells not computed yet; "yaxis4.range" for the outline of the kernel computing it;
 - "annotations[0].text": the caption, with the step's products and the running count.
 So the payload grows with the number of steps, not with steps x pixels.
 """
@@ -16,77 +16,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
-import plotly.graph_objects as go
-from _plotly_utils.utils import to_typed_array_spec
 
 from engine import ScanTrace
 
 from . import style
+from .animated import MIN_TEXT_PX, AnimatedFigure, fitting_font
 
-MIN_TEXT_PX = 7  # below this, values are not printed on cells (hover still shows them)
 TITLE_PX_PER_CHAR = 8.2  # a 14 px title, for reserving room above each block
 TITLE_LINE_PX = 17  # a line of a 14 px block title
 CAPTION_LINE_PX = 20  # a line of the 15 px caption above the titles
 BUTTONS_PX = 165  # Play and Pause side by side (14 px): the step slider starts right of them, never under them
 CONTROLS_PX = 64  # the step slider's row under the canvas, Play and Pause level with its rail
-
-
-class AnimatedFigure(go.Figure):
-    """A go.Figure that keeps plain dicts, ready for plotly.js, and skips plotly.py altogether.
-
-    plotly.py validates every frame's layout as a whole Layout, and every slider step, at about
-    a millisecond each, and every heatmap too; even unvalidated, it copies the figure into its
-    own objects and deep-copies it back out on every draw. A scan is drawn on every rerun (forty
-    students, a rerun each per slider move), so it is kept as the dicts plotly.js takes: numpy
-    arrays become plotly.js typed arrays once, here. plotly.py would also reject attribute paths
-    such as "shapes[0].path", which plotly.js accepts and which let a frame carry only the value
-    that changed. The tests validate data and layout with plotly.py (tests/test_viz_scan.py) and
-    check frames and steps in the browser.
-
-    It is a go.Figure only so that st.plotly_chart takes it (through to_dict()); plotly.py's own
-    state is never set up (that alone deep-copies the default template, ~2 ms). Read the figure
-    through to_dict(), whose nested dicts are the figure's own (shared by every rerun that draws a
-    cached figure): copy before changing.
-    """
-
-    def __init__(self, data, layout, frames, slider):  # noqa: super().__init__ deliberately not called
-        for trace in data:
-            typed_arrays(trace)
-        self._raw_data = data
-        self._raw_layout = {**layout, "template": layout.get("template", default_template())}
-        self._raw_frames = frames
-        self._raw_slider = slider
-
-    def to_dict(self):
-        return {"data": list(self._raw_data), "layout": {**self._raw_layout, "sliders": [self._raw_slider]},
-                "frames": self._raw_frames}
-
-    def __reduce__(self):  # copy, deepcopy and pickle rebuild it from its dicts (plotly.py's would read
-        # the state this figure never sets up)
-        return AnimatedFigure, (self._raw_data, self._raw_layout, self._raw_frames, self._raw_slider)
-
-    def __repr__(self) -> str:  # plotly.py's would read the state this figure never sets up
-        return f"AnimatedFigure({len(self._raw_data)} traces, {len(self._raw_frames)} frames)"
-
-
-def typed_arrays(attributes: dict) -> None:
-    """A trace's numpy arrays, in place, as the typed arrays plotly.js decodes ({"dtype", "bdata"}),
-    as plotly.py's to_dict() writes them. Only dicts are walked: plotly.py's own walk goes into
-    every list too, and a scan's lists of cell texts made it ~6 ms a figure."""
-    for key, value in attributes.items():
-        if isinstance(value, np.ndarray):
-            attributes[key] = to_typed_array_spec(value)
-        elif isinstance(value, dict) and key not in ("geojson", "layer", "layers", "range"):
-            typed_arrays(value)
-
-
-@lru_cache(maxsize=1)
-def default_template() -> dict:
-    """The template plotly.py gives a figure that names none (its default, "plotly")."""
-    return go.Figure().to_dict()["layout"]["template"]
 
 
 @dataclass(frozen=True)
@@ -120,12 +62,6 @@ def arrange(count: int, rows: int, cols: int, x0: int, y0: int, per_row: int, la
         Placed(x0 + (i % per_row) * (cols + 1), y0 + label_rows + (i // per_row) * (rows + 1 + label_rows), rows, cols)
         for i in range(count)
     ]
-
-
-def fitting_font(cell_px: float, texts, largest: float = 18) -> int:
-    """The largest font (at most `largest` px) at which the longest text still fits in a cell."""
-    longest = max((len(t) for row in texts for t in row), default=1)
-    return int(min(largest, cell_px * 0.45, cell_px * 0.9 / (0.56 * max(longest, 1))))
 
 
 def heatmap(values: np.ndarray, at: Placed, name: str, cell_px: float, zmax: float, hover: str) -> dict:
@@ -209,7 +145,7 @@ def sampled_cells(inputs: list[Placed], kernel_hw, dilation, cell_px: float) -> 
 
 
 def animated_figure(data, frames, labels, frame_ms, *, height, top_px, bottom_px, shapes, annotations, x_range,
-                    y_range, caption_px: float = 6) -> "AnimatedFigure":
+                    y_range, caption_px: float = 6) -> AnimatedFigure:
     """The figure every scan shares: one canvas of cells, overlay axes x2/y2 (x3/y3, y4) that frames
     shift, a step slider whose labels carry the running count, and Play / Pause.
 
@@ -250,20 +186,6 @@ def animated_figure(data, frames, labels, frame_ms, *, height, top_px, bottom_px
         )],
     )
     return AnimatedFigure(data=data, layout=layout, frames=frames, slider=slider)
-
-
-def label_flipped(fig):
-    """Title a scan's kernel grids "flipped" (true convolution: the kernel turned by 180°), no wider
-    than "N kernels" so no title moves, and say so on hover. Changes fig (a new AnimatedFigure, not
-    yet drawn: its dicts are its own); returns it."""
-    for note in fig._raw_layout.get("annotations", []):
-        match = re.fullmatch(r"<b>(\d+) kernels?</b>(<br>.*)", note.get("text") or "")
-        if match:
-            note["text"] = f"<b>{'' if match[1] == '1' else match[1] + ' '}flipped</b>{match[2]}"
-    for trace in fig._raw_data:
-        if (trace.get("name") or "").startswith("kernel "):
-            trace["hovertemplate"] = "flipped " + trace["hovertemplate"]
-    return fig
 
 
 def step_label(trace: ScanTrace, s: int) -> str:
@@ -318,13 +240,14 @@ def caption_texts(trace: ScanTrace):
 
 
 def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input", width_px: int = 760,
-                flipped: bool = False) -> go.Figure:
+                flipped: bool = False) -> AnimatedFigure:
     """An animated scan of a standard convolution: one frame per output value.
 
     trace : ScanTrace from engine.scan_trace
     frame_ms : how long Play shows each step, in milliseconds
     width_px : the width the figure is expected to get; sets the text size on the cells
     flipped : the kernels are used turned by 180° (true convolution): their grids are titled "flipped"
+        ("N flipped" for N kernels) and their hover says so
     """
     channels, hp, wp = trace.padded.shape
     n_kernels, _, kh, kw = trace.kernels.shape
@@ -338,10 +261,13 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
     # each block. Titles have a width in pixels, grids in cells: choose the cell size so that
     # every block is as wide as the larger of the two and the whole fits width_px.
     padded = (hp, wp) != (h, w)
+    kernels_name = f"{n_kernels} kernel{'s' if n_kernels > 1 else ''}"
+    shown_name = ("flipped" if n_kernels == 1 else f"{n_kernels} flipped") if flipped else kernels_name
     titles = [f"<b>{input_label}</b><br>{h}×{w}×{channels}" + (f"<br>padded to {hp}×{wp}" if padded else ""),
-              f"<b>{n_kernels} kernel{'s' if n_kernels > 1 else ''}</b><br>{kh}×{kw}×{channels}",
+              f"<b>{shown_name}</b><br>{kh}×{kw}×{channels}",
               f"<b>output</b><br>{ho}×{wo}×{n_kernels}"]
     title_px = [max(len(line) for line in re.sub("<b>|</b>", "", t).split("<br>")) * TITLE_PX_PER_CHAR for t in titles]
+    title_px[1] = max(title_px[1], len(kernels_name) * TITLE_PX_PER_CHAR)  # so flipping the kernel moves nothing
     per_row_in = 1 if channels == 1 else 2
     grid_cells = [per_row_in * (wp + 1) - 1, channels * (kw + 1) - 1, wo]
     gap, edge = 2, 1
@@ -378,7 +304,7 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
     for n, row in enumerate(kernels):
         for c, at in enumerate(row):
             data.append(heatmap(trace.kernels[n, c], at, f"kernel {n + 1} channel {c + 1}", cell_px, k_zmax,
-                                f"kernel {n + 1}, channel {c + 1}: %{{z}}"))
+                                f"{'flipped ' if flipped else ''}kernel {n + 1}, channel {c + 1}: %{{z}}"))
     out_zmax = max(float(np.abs(trace.output).max()), 1e-9)
     for n, at in enumerate(outputs):
         data.append(heatmap(trace.output[n], at, f"output {n + 1}", cell_px, out_zmax, f"output map {n + 1}: %{{z}}"))
@@ -446,10 +372,7 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
         return keys
 
     frames = [{"name": str(s), "layout": frame_layout(s)} for s in range(trace.steps)]
-    first = frames[0]["layout"]
-    annotations[0]["text"] = first["annotations[0].text"]
-
-    figure = animated_figure(data, frames, [step_label(trace, s) for s in range(trace.steps)], frame_ms,
-                             height=height, top_px=top_px, bottom_px=bottom_px, shapes=moving_shapes,
-                             annotations=annotations, x_range=x_range, y_range=y_range, caption_px=caption_px)
-    return label_flipped(figure) if flipped else figure
+    annotations[0]["text"] = frames[0]["layout"]["annotations[0].text"]
+    return animated_figure(data, frames, [step_label(trace, s) for s in range(trace.steps)], frame_ms,
+                           height=height, top_px=top_px, bottom_px=bottom_px, shapes=moving_shapes,
+                           annotations=annotations, x_range=x_range, y_range=y_range, caption_px=caption_px)
