@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+import housekeeping
 import ui
 
 # The favicon is a file of ours, served by this server: a ":material/...:" page_icon makes the
@@ -39,8 +40,8 @@ def make_pages() -> list:
 if "_pages" not in st.session_state:
     st.session_state["_pages"] = make_pages()
 page = st.navigation(st.session_state["_pages"])
-ui.classroom_controls(page)  # presenter mode, predict-then-reveal, the link to this view
+ui.classroom_controls(page)  # this page's own state, presenter mode, predict-then-reveal, the page script
 try:
     page.run()
 finally:
-    ui.collect_garbage_when_grown()
+    housekeeping.collect_garbage_when_grown()

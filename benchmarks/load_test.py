@@ -698,7 +698,7 @@ def cache_decorators() -> tuple[list[str], list[str]]:
     """Every st.cache_data / st.cache_resource in pages/ (and, for information, elsewhere in the app's
     own modules), split into those with max_entries and those without."""
     bounded, unbounded = [], []
-    files = sorted((ROOT / "pages").glob("*.py")) + [ROOT / name for name in ("app.py", "ui.py", "uploads.py")]
+    files = sorted([*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py"), *(ROOT / "lessons").glob("*.py")]) + [ROOT / name for name in ("app.py", "uploads.py")]
     for path in files:
         if not path.exists():
             continue

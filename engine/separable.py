@@ -215,7 +215,8 @@ MAX_KERNEL_TEXT = 400  # characters: 7 rows of 7 numbers such as -0.125 fit with
 MAX_NUMBER_TEXT = 24  # characters of one number: 17 significant digits, a sign, a point and an exponent
 SMALLEST_VALUE = 1e-300  # a non-zero value closer to 0 is refused (near the floats' own limit, 2.2e-308)
 LARGEST_VALUE = 1e6
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
+# A number written in ASCII: Python would read "９" (full-width) or "1_000" as numbers too
+DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
 _FRACTION = re.compile(r"[+-]?[0-9]+/[0-9]+")
 _NUMBER_HELP = "digits 0-9, a minus sign, a point, an exponent such as 1e-3, or a fraction like 1/16"
 
@@ -266,7 +267,7 @@ def _kernel_value(cell: str, row: int) -> float:
     if not cell.isascii() and any(c.isdigit() for c in cell):
         raise ConvConfigError(f'row {row}: "{shown}" has digits other than 0-9 (full-width or from another script): '
                               "type the digits 0-9")
-    if _DECIMAL.fullmatch(cell):
+    if DECIMAL.fullmatch(cell):
         value = float(cell)
     elif _FRACTION.fullmatch(cell):
         numerator, denominator = cell.split("/")

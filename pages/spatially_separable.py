@@ -305,8 +305,7 @@ ui.show_chart(chart("error_by_rank_figure", errors, full_cost.multiplications, r
 
 # ---- A real image
 st.subheader("On a real image")
-source = ui.checked("Image", "image", "one of the images offered",
-                    lambda: st.radio("Image", [*SAMPLES, "upload your own"], horizontal=True, key="image", bind=ui.BIND))
+source = ui.radio("Image", "image", [*SAMPLES, "upload your own"], next(iter(SAMPLES)))
 data = None
 if source == "upload your own":
     upload = st.file_uploader("A PNG or JPEG image", type=["png", "jpg", "jpeg"], key="upload")

@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 
-ui.require_navigation()
+ui.classroom.require_navigation()
 st.title("Separable convolutions, step by step")
 st.markdown(
     """

@@ -19,7 +19,8 @@ from streamlit.testing.v1 import AppTest
 from conftest import ROOT
 
 import engine
-import ui
+import ui.links
+import ui.text
 from engine import ConvConfigError, parse_kernel
 from engine.separable import LARGEST_VALUE, MAX_KERNEL_TEXT, SMALLEST_VALUE
 
@@ -224,9 +225,9 @@ def test_format_kernel_reads_back_to_six_digits(rows):
 @PROPERTIES
 @given(st.text(max_size=60), st.integers(-10**6, 10**6))
 def test_a_link_number_is_taken_only_in_ascii_digits(raw, value):
-    if ui._same(raw, value):
+    if ui.links.same_value(raw, value):
         assert raw.strip().isascii() and float(raw) == value
-    assert ui._same(str(value), value) and not ui._same(str(value).translate({48 + d: 0xFF10 + d for d in range(10)}),
+    assert ui.links.same_value(str(value), value) and not ui.links.same_value(str(value).translate({48 + d: 0xFF10 + d for d in range(10)}),
                                                          value)
 
 
@@ -236,7 +237,7 @@ AUTOLINK = re.compile(r"(https?://|www\.|@)", re.IGNORECASE)
 @PROPERTIES
 @given(st.text(alphabet=st.sampled_from(list("ab:/.@w `*_[]()<>$&#\\-!|~\n")) | st.characters(), max_size=80))
 def test_a_link_value_is_quoted_as_one_code_span_of_its_text(text):
-    shown = ui._shown([text])
+    shown = ui.text.shown([text])
     fence = re.match(r"`+", shown).group()
     assert shown.startswith(fence + " ") and shown.endswith(" " + fence) and "`" * len(fence) not in shown[
         len(fence):-len(fence)]  # one span: markdown reads nothing inside it
@@ -252,7 +253,7 @@ def test_a_typed_kernel_in_a_message_is_shown_as_typed_and_the_rest_escaped(text
         parse_kernel(text)
         return
     except ConvConfigError as error:
-        shown = ui._escaped(str(error))
+        shown = ui.text.escaped(str(error))
     spans = re.findall(r"(`+) (.*?) \1", shown)
     outside = re.sub(r"(`+) .*? \1", "", shown)
     assert not AUTOLINK.search(outside.replace("\\", "")), (text, shown)

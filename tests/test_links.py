@@ -203,7 +203,7 @@ def test_the_upload_limit_fits_the_pixel_limit():
 
 # ---------------------------------------------------------------- HTML only from constants and assets/
 
-SOURCES = sorted([ROOT / "app.py", ROOT / "ui.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "viz").glob("*.py")])
+SOURCES = sorted([ROOT / "app.py", *(ROOT / "ui").glob("*.py"), *(ROOT / "pages").glob("*.py"), *(ROOT / "viz").glob("*.py")])
 
 
 def grep_lines(text: str) -> set[int]:

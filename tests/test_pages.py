@@ -130,24 +130,24 @@ def test_tampered_url_values_fall_back_without_an_exception(query):
 
 def test_a_full_garbage_collection_runs_once_the_process_has_grown(monkeypatch):
     """Streamlit's collection after every rerun is off; app.py collects once memory has grown by
-    ui.GC_GROWTH_BYTES since the last collection, and on every rerun where memory cannot be read."""
+    housekeeping.GC_GROWTH_BYTES since the last collection, and on every rerun where memory cannot be read."""
     import gc
 
-    import ui
+    import housekeeping
 
     calls, memory = [], [100 * 2**20]
     monkeypatch.setattr(gc, "collect", lambda *a: calls.append(memory[0]) or 0)
-    monkeypatch.setattr(ui, "_rss", lambda: memory[0])
-    monkeypatch.setattr(ui, "_after_collection", [memory[0]])
-    ui.collect_garbage_when_grown()
-    memory[0] += ui.GC_GROWTH_BYTES - 1
-    ui.collect_garbage_when_grown()
+    monkeypatch.setattr(housekeeping, "_rss", lambda: memory[0])
+    monkeypatch.setattr(housekeeping, "_after_collection", [memory[0]])
+    housekeeping.collect_garbage_when_grown()
+    memory[0] += housekeeping.GC_GROWTH_BYTES - 1
+    housekeeping.collect_garbage_when_grown()
     assert calls == []  # not grown enough
     memory[0] += 1
-    ui.collect_garbage_when_grown()
-    assert len(calls) == 1 and ui._after_collection[0] == memory[0]
-    ui.collect_garbage_when_grown()
+    housekeeping.collect_garbage_when_grown()
+    assert len(calls) == 1 and housekeeping._after_collection[0] == memory[0]
+    housekeeping.collect_garbage_when_grown()
     assert len(calls) == 1  # measured from the last collection
-    monkeypatch.setattr(ui, "_rss", lambda: 0)  # no /proc
-    ui.collect_garbage_when_grown()
+    monkeypatch.setattr(housekeeping, "_rss", lambda: 0)  # no /proc
+    housekeeping.collect_garbage_when_grown()
     assert len(calls) == 2

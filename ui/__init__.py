@@ -1,0 +1,33 @@
+"""The Streamlit helpers the pages share, one module per concern. engine/, viz/, lessons/ and codegen/
+know nothing of Streamlit; this package is where the pages meet it.
+
+- controls: the widgets, bound to the address, and each page's ownership of their values
+- links: a link's values checked, with a notice for one a control cannot take
+- classroom: the header, presenter mode, the page script
+- predict: predict, then reveal
+- charts: charts and animations on a page, columns that stack
+- code_view: "Show the code"
+- text: what a student typed, shown exactly as typed
+"""
+
+from .charts import explain, show_chart, wrapping_columns
+from .classroom import classroom_controls, header, presenter
+from .code_view import show_code
+from .controls import (
+    checkbox,
+    choice,
+    int_slider,
+    operation,
+    padding,
+    parsed_text,
+    radio,
+    reset_button,
+    speed,
+    steps_choice,
+    whole_number,
+)
+from .predict import predict
+
+__all__ = ["checkbox", "choice", "classroom_controls", "explain", "header", "int_slider", "operation", "padding",
+           "parsed_text", "predict", "presenter", "radio", "reset_button", "show_chart", "show_code", "speed",
+           "steps_choice", "whole_number", "wrapping_columns"]

@@ -1,0 +1,167 @@
+"""The controls a page is made of, each bound to the address (?key=value) so that a link reproduces
+the view, and each page's ownership of them: a page opens at its lecture example unless its own link
+says otherwise, and "Reset to the lecture's example" takes it back there.
+
+Bounds are fixed: a slider whose bounds depend on another control would be a new widget, and reset,
+whenever they change. Impossible combinations are explained by the engine instead.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from . import links
+from .links import BIND, checked, checked_text, finite, link_value, seed
+
+CLASSROOM_KEYS = ("present", "predict")  # the switches every page shares; everything else is a page's own
+
+
+def _fit(key: str, fits, replacement) -> None:
+    """A value this page's other controls have put out of a control's range (the entry of a volume
+    that shrank) is replaced by `replacement(value)` before the control is made."""
+    if key in st.session_state and not fits(st.session_state[key]):
+        st.session_state[key] = replacement(st.session_state[key])
+        st.session_state[f"_link_reset_{key}"] = True
+
+
+def int_slider(label: str, key: str, low: int, high: int, default: int, help: str | None = None, where=None,
+               disabled: bool = False) -> int:
+    """A whole-number slider."""
+    return int(checked(label, key, f"a whole number from {low} to {high}",
+                       lambda: (where or st.sidebar).slider(label, low, high, step=1, key=key, bind=BIND, help=help,
+                                                            disabled=disabled, **seed(key, value=default)),
+                       default))
+
+
+def choice(label: str, key: str, options, default, help: str | None = None, where=None):
+    """A select box."""
+    options = list(options)
+    return checked(label, key, "one of the choices in the list",
+                   lambda: (where or st.sidebar).selectbox(label, options, key=key, bind=BIND, help=help,
+                                                           **seed(key, index=options.index(default))), default)
+
+
+def radio(label: str, key: str, options, default, where=None):
+    """A row of radio buttons."""
+    options = list(options)
+    return checked(label, key, "one of the choices offered",
+                   lambda: (where or st).radio(label, options, horizontal=True, key=key, bind=BIND,
+                                               **seed(key, index=options.index(default))), default)
+
+
+def steps_choice(label: str, key: str, options, default, help: str | None = None, where=None):
+    """A select slider (a few named steps)."""
+    options = list(options)
+    names = ", ".join(str(o) for o in options)
+    return checked(label, key, f"one of {names}",
+                   lambda: (where or st.sidebar).select_slider(label, options=options, key=key, bind=BIND, help=help,
+                                                               **seed(key, value=default)), default)
+
+
+def checkbox(label: str, key: str, default: bool, help: str | None = None, where=None) -> bool:
+    """A checkbox (?key=true or false)."""
+    return bool(checked(label, key, "true or false",
+                        lambda: (where or st.sidebar).checkbox(label, key=key, bind=BIND, help=help,
+                                                               **seed(key, value=default)),
+                        default))
+
+
+def toggle(label: str, key: str, default: bool = False, help: str | None = None, where=None) -> bool:
+    """A switch (?key=true or false)."""
+    return bool(checked(label, key, "true or false",
+                        lambda: (where or st.sidebar).toggle(label, key=key, bind=BIND, help=help,
+                                                             **seed(key, value=default)),
+                        default))
+
+
+def whole_number(label: str, key: str, low: int, high: int, default: int, help: str | None = None, where=None) -> int:
+    """A number box for a whole number whose bounds may follow the page's other controls."""
+    def make():
+        # Streamlit's number box fails (OverflowError, on every run) when it reads a link's 1e400 or a
+        # 400-digit number: for such a link the box is not bound on its first run, so it does not read
+        # it (it is bound from the next run on), and `checked`, which has read the value, says so
+        _fit(key, lambda v: isinstance(v, (int, float)) and low <= v <= high,
+             lambda v: min(max(int(v), low), high) if isinstance(v, (int, float)) else default)
+        unreadable = any(not finite(v) for v in link_value(key) or [])
+        return (where or st).number_input(label, min_value=low, max_value=high, step=1, key=key,
+                                          bind=None if unreadable else BIND, help=help, **seed(key, value=default))
+
+    return int(checked(label, key, f"a whole number from {low} to {high}", make, default))
+
+
+def parsed_text(label: str, key: str, default: str, parse, max_chars: int, help: str | None = None, where=None) -> str:
+    """A text box whose text must parse (a custom kernel). Returns the text."""
+    return checked_text(label, key, default, parse, lambda: (where or st.sidebar).text_input(
+        label, key=key, bind=BIND, max_chars=max_chars, help=help,
+        **({} if key in st.session_state else {"value": default})))
+
+
+# ---- the controls several pages share
+
+SPEEDS = {"slow": 1400, "normal": 800, "fast": 350}  # ms a step of the animation shows
+OPERATIONS = {"cross-correlation": "correlation", "convolution": "convolution"}  # label -> engine operation
+OPERATION_HELP = ("Cross-correlation slides the kernel as it is, as PyTorch and Keras do (and as this app does "
+                  "elsewhere). Convolution in the signal-processing sense, as in scipy.signal.convolve2d, turns "
+                  "the kernel by 180° first. The cost is the same either way.")
+PADDING_HELP = ("Zeros added around the input: a number per side, or valid (none), same (output as large as the "
+                "input, at stride 1) or full (every overlap).")
+
+
+def speed(speeds: dict[str, int] = SPEEDS) -> int:
+    """The play speed, as milliseconds a step shows."""
+    return speeds[steps_choice("Play speed", "speed", speeds, "normal")]
+
+
+def padding(options: list[str], default: int | str = 0) -> int | str:
+    """The padding: a whole number of zeros per side, or "valid", "same" or "full"."""
+    picked = choice("Padding", "pad", options, str(default), help=PADDING_HELP)
+    return int(picked) if picked.isdigit() else picked
+
+
+def operation(default: str = "correlation") -> str:
+    """"correlation" (PyTorch's and Keras' convolution) or "convolution" (the kernel turned by 180°)."""
+    label = next(label for label, value in OPERATIONS.items() if value == default)
+    return OPERATIONS[choice("Operation", "op", OPERATIONS, label, help=OPERATION_HELP)]
+
+
+# ---- each page owns its state
+
+PAGE = "_page"  # the url path of the page the session ran last
+
+
+def forget_page_state() -> None:
+    """Drop every value a page's controls hold (and what its sections keep open), keeping the classroom
+    switches: the page opens at its lecture example, and its address keeps no value of its own."""
+    for key in list(st.session_state):
+        if not key.startswith("_") and key not in CLASSROOM_KEYS:
+            del st.session_state[key]
+            links.drop_from_address(key)
+    for key in [key for key in st.session_state if key.startswith(("_link_notice_", "_link_reset_"))]:
+        del st.session_state[key]
+    st.session_state[links.DEFAULTS] = {}
+
+
+def own_page(url_path: str) -> None:
+    """Called before a page runs: moving to another page leaves this page's values behind, so each page
+    opens at its lecture example unless its own link says otherwise (a link opens a new session)."""
+    previous = st.session_state.get(PAGE)
+    st.session_state[PAGE] = url_path
+    if previous is not None and previous != url_path:
+        forget_page_state()
+
+
+def reset_page() -> None:
+    """Every control of the page back to its default. Set, not forgotten: Streamlit would read a
+    forgotten control's value from the address again, where this page's values still are."""
+    for key, default in st.session_state.get(links.DEFAULTS, {}).items():
+        st.session_state[key] = default
+    for key in [key for key in st.session_state if key.startswith(("_link_notice_", "_link_reset_"))]:
+        del st.session_state[key]
+    st.session_state[links.NOTICES] = {}
+
+
+def reset_button(where=None) -> None:
+    """"Reset to the lecture's example": every control of the page back to its default."""
+    (where or st.sidebar).button("Reset to the lecture's example", key="_reset", on_click=reset_page,
+                                 icon=":material/restart_alt:", width="stretch",
+                                 help="Every control on this page back to the lecture's example.")

@@ -1,0 +1,115 @@
+"""Predict, then reveal: a question about the configuration on screen before the page shows the answer.
+
+app.py's toggle (key "predict") turns it on for every page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import numbers
+
+import streamlit as st
+
+PREDICT = "predict"
+
+
+def predict_mode() -> bool:
+    """Whether app.py's "Predict, then reveal" toggle is on."""
+    return bool(st.session_state.get(PREDICT, False))
+
+
+def _plain(value):
+    """A number as a plain int or float (NumPy scalars included), for comparing and hashing."""
+    return int(value) if isinstance(value, numbers.Integral) else float(value)
+
+
+def answer_text(value, unit: str = "") -> str:
+    """A number as the feedback writes it: thousands separators, at most two decimals."""
+    value = _plain(value)
+    if isinstance(value, int):
+        text = f"{value:,}"
+    else:
+        text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return text + unit
+
+
+def _lower(label: str) -> str:
+    return label[:1].lower() + label[1:]
+
+
+def _listed(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _answers_text(labels, values, unit: str) -> str:
+    if len(values) == 1:
+        return answer_text(values[0], unit)
+    return _listed([f"{_lower(label)} {answer_text(v, unit)}" for label, v in zip(labels, values)])
+
+
+def _record(state_key: str, widget_keys: list[str], reveal: bool) -> None:
+    """A submit button's callback: keep what was answered (None for "Just show me")."""
+    if reveal:
+        st.session_state[state_key] = {"said": None}
+        return
+    said = [st.session_state.get(k) for k in widget_keys]
+    st.session_state[state_key] = {"missing": True} if any(v is None for v in said) else {"said": said}
+
+
+def predict(question: str, fields: list[tuple[str, float]], explanation: str, key: str, tolerance: float = 0,
+            unit: str = "") -> bool:
+    """Ask for a prediction before the page reveals its answer; True once the page may go on.
+
+    Mode off: returns True and draws nothing. Mode on: a bordered box with the question and one number
+    field per (label, expected value). Until the student answers ("Check my answer") or gives up ("Just
+    show me") it returns False and the page stops. Then it shows the feedback and the explanation
+    (markdown, the page's formula with the numbers filled in) and returns True. What was answered is
+    kept per question and expected values, so a new configuration asks anew.
+    """
+    if not predict_mode():
+        return True
+    labels = [label for label, _ in fields]
+    expected = [_plain(value) for _, value in fields]
+    digest = hashlib.sha1(repr((question, labels, expected)).encode()).hexdigest()[:12]
+    state_key = f"predict-{key}-{digest}"
+    state = st.session_state.get(state_key, {})
+    with st.container(border=True):
+        st.markdown(f"**:material/psychology_alt: Predict, then reveal.** {question}")
+        if "said" not in state:
+            widget_keys = [f"{state_key}-{i}" for i in range(len(fields))]
+            with st.form(f"{state_key}-form", border=False):
+                with st.container(horizontal=True):
+                    for label, value, widget_key in zip(labels, expected, widget_keys):
+                        whole = isinstance(value, int)
+                        st.number_input(label, min_value=0 if whole else 0.0, value=None, step=1 if whole else 0.5,
+                                        format="%d" if whole else "%.2f", placeholder="answer", key=widget_key,
+                                        width=240)
+                with st.container(horizontal=True):
+                    st.form_submit_button("Check my answer", type="secondary", on_click=_record,
+                                          args=(state_key, widget_keys, False), key=f"{state_key}-check")
+                    st.form_submit_button("Just show me", type="secondary", on_click=_record,
+                                          args=(state_key, widget_keys, True), key=f"{state_key}-show")
+            if state.get("missing"):
+                st.warning("Type a number in every field, or press *Just show me*.", icon=":material/edit:")
+            st.caption("The chart and the numbers appear once you answer. Turn *Predict, then reveal* off in the "
+                       "sidebar to see everything at once.")
+            return False
+        said = state["said"]
+        answer = _answers_text(labels, expected, unit)
+        if said is None:
+            st.info(f"The answer: **{answer}**.", icon=":material/visibility:")
+        else:
+            right = [abs(_plain(s) - e) <= tolerance for s, e in zip(said, expected)]
+            if all(right):
+                close = "" if all(_plain(s) == e for s, e in zip(said, expected)) else \
+                    f" You said {_answers_text(labels, said, unit)}; within ±{answer_text(tolerance)} counts as right."
+                st.success(f"Right: **{answer}**.{close}", icon=":material/check_circle:")
+            else:
+                partly = "" if not any(right) else \
+                    f" (the {_listed([_lower(label) for label, r in zip(labels, right) if r])} " \
+                    f"{'was' if sum(right) == 1 else 'were'} right)"
+                st.warning(f"Not quite: you said {_answers_text(labels, said, unit)}; the answer is **{answer}**"
+                           f"{partly}.", icon=":material/lightbulb:")
+        st.markdown(explanation)
+    return True
