@@ -26,7 +26,7 @@ def test_the_lectures_example_81_against_45_plus_27():
     assert values["Two passes in all"] == 72
     assert "Same output by both routes" in at.success[0].value
     assert any("Rank 1: separable" in m.value for m in at.markdown)
-    assert any(r"\begin{bmatrix}1 \\ 2 \\ 1\end{bmatrix}" in l.value and "1 & 0 & -1" in l.value for l in at.latex)
+    assert any(r"\begin{bmatrix}1 \\ 2 \\ 1\end{bmatrix}" in l.value and "1 & 0 & -1" in l.value for l in at.markdown)
     # full scan, pass 1 and pass 2 charts among the page's charts
     assert len(at.get("plotly_chart")) >= 3
 

@@ -1,0 +1,363 @@
+"""Spatially separable convolution: a rank-1 kernel as a column pass then a row pass.
+
+`Config` is what the page's controls choose, its defaults the lecture's example (the 3×3 Sobel
+kernel [1, 2, 1]ᵀ × [1, 0, −1] on a 5×5 image: 81 multiplications against 45 + 27 = 72). `build`
+returns everything the page shows: the kernel's verdict, the flip, the two routes as scans and
+counts, the low-rank terms, and what the real-image panel filters with. No Streamlit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+import codegen
+import engine
+import viz
+from engine import ConvConfigError, ScanTrace
+from viz import separable as figures
+from viz import style
+
+from .common import bmatrix, flip_effect, flip_explanation, padding_text
+from .separable_image import ImageFilter
+
+KERNELS = [*engine.SEPARABLE_PRESETS, "random", "custom"]
+PADDINGS = ["0", "1", "2", "3", "valid", "same", "full"]
+MOST_TERMS = engine.separable.MAX_KERNEL  # a kernel has at most min(kh, kw) separable terms
+SCAN_PX = {False: 540, True: 760}  # a scan's width: half a wide screen, or presenter mode's one under the other
+CUSTOM_HELP = ('For example "1 2 1; 0 0 0; -1 -2 -1". At most 7×7, numbers 0 or between '
+               f"{engine.separable.SMALLEST_VALUE:g} and {engine.separable.LARGEST_VALUE:,.0f} in size, digits 0-9.")
+ROUNDING_NOISE = 1e-9  # an error below this times the kernel's largest value is rounding, written as 0
+
+TITLE = "Spatially separable convolution"
+
+
+@dataclass(frozen=True)
+class Config:
+    """One view of the page. Raises ConvConfigError for a kernel that cannot be read or an unknown
+    operation; sizes the kernel does not fit are explained by `build` (the kernel's verdict still holds)."""
+
+    kernel: str = KERNELS[0]  # a name of engine.SEPARABLE_PRESETS, "random" or "custom"
+    random_size: int = 3  # the side of the "random" kernel
+    custom: str = "1 2 1; 0 0 0; -1 -2 -1"  # the "custom" kernel's rows, split by ;
+    operation: str = "correlation"  # or "convolution": the kernel turned by 180°
+    height: int = 5
+    width: int = 5
+    pattern: str = "random integers"  # one of engine.INPUT_PATTERNS
+    seed: int = 0
+    stride: int = 1
+    padding: int | str = 0  # zeros per side, or "valid", "same", "full"
+    terms: int = 1  # separable terms to add up; at most the kernel's smaller side
+
+    def __post_init__(self):
+        engine.check_operation(self.operation)
+        if self.pattern not in engine.INPUT_PATTERNS:
+            raise ConvConfigError(f"input values {self.pattern!r} are not one of {', '.join(engine.INPUT_PATTERNS)}")
+        if not 1 <= self.terms <= MOST_TERMS:
+            raise ConvConfigError(f"separable terms must be from 1 to {MOST_TERMS}, got {self.terms}")
+        self.kernel_values()
+
+    def kernel_values(self) -> np.ndarray:
+        """The kernel (kh, kw): typed, named, or random (seeded by `seed`)."""
+        if self.kernel == "custom":
+            return engine.parse_kernel(self.custom)
+        return engine.separable_preset(self.kernel, seed=self.seed, size=self.random_size)
+
+
+def _lecture_intro() -> str:
+    lecture = Config()
+    shape = (1, lecture.height, lecture.width)
+    full = engine.standard_cost(shape, lecture.kernel_values().shape, 1)
+    first, second = engine.separable_pass_costs(shape, lecture.kernel_values().shape)
+    return ("Some kernels are an outer product of a column and a row, like the lecture's Sobel kernel "
+            "[1, 2, 1]ᵀ × [1, 0, −1]. Then the 3×3 kernel can be replaced by a 3×1 pass followed by a 1×3 pass: "
+            f"the same output with fewer multiplications ({full.multiplications} against {first.multiplications} + "
+            f"{second.multiplications} = {first.multiplications + second.multiplications} on a "
+            f"{lecture.height}×{lecture.width} image). Most kernels cannot be split like this; the rank of the "
+            "kernel says which can.")
+
+
+INTRO = _lecture_intro()
+
+
+@dataclass(frozen=True)
+class Question:
+    """The predict-then-reveal question: its text, its (label, answer) fields and the worked answer."""
+
+    text: str
+    fields: list
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Can this kernel be split? The kernel beside its factors (or its best rank-1 kernel), and why."""
+
+    kernels_figure: go.Figure
+    singular_values_figure: go.Figure
+    text: str  # markdown; for a separable kernel its column × row as display LaTeX, and what it stores
+
+
+@dataclass(frozen=True)
+class Flip:
+    """Convolution: the kernel and its factors as given and as used, turned by 180°."""
+
+    explanation: str  # markdown
+    given_latex: str
+    used_latex: str
+    side_by_side: bool  # a kernel and its factors fit in half the width
+    captions: list
+
+
+@dataclass(frozen=True)
+class Metric:
+    label: str
+    value: str
+    help: str
+    delta: str | None = None
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One animated route: its heading (markdown), its trace and its figure."""
+
+    heading: str
+    trace: ScanTrace
+    figure: go.Figure
+
+
+@dataclass(frozen=True)
+class Routes:
+    """The full kernel against the two passes: counts, whether the outputs agree, three scans."""
+
+    full_cost: engine.Cost
+    first_cost: engine.Cost
+    second_cost: engine.Cost
+    metrics: list
+    counts: str  # markdown
+    agree: bool  # the two routes give the same output (up to rounding)
+    agreement: str  # markdown: how far apart the outputs are
+    full: Scan
+    first: Scan
+    second: Scan
+
+    @property
+    def two_pass_multiplications(self) -> int:
+        return self.first_cost.multiplications + self.second_cost.multiplications
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The kernel as a sum of its first r separable terms, and the error and cost of each r."""
+
+    used: int  # r, clamped to the kernel's smaller side
+    errors: list  # Frobenius error keeping 1, 2, ... terms
+    note: str | None  # the clamp, said
+    text: str  # markdown
+    kernels_figure: go.Figure
+    errors_figure: go.Figure
+
+
+@dataclass(frozen=True)
+class Lesson:
+    config: Config
+    kernel: np.ndarray
+    rank: int
+    col: np.ndarray  # the factors, or the best rank-1 kernel's
+    row: np.ndarray
+    exact: bool  # the kernel is outer(col, row)
+    verdict: Verdict
+    flip: Flip | None  # only for convolution
+    question: Question | None  # None when the sizes are impossible
+    routes: Routes | None  # None when the sizes are impossible; then `error` says why
+    error: ConvConfigError | None
+    terms: Terms | None
+    image_filter: ImageFilter
+    per_pixel_figure: go.Figure
+    per_pixel_caption: str = ("A full k×k kernel multiplies k² times per output pixel; the two passes k + k = 2k "
+                              "times (slightly more in pass 1, which also runs over the rows the second pass drops).")
+
+    @property
+    def code_caption(self) -> str:
+        return ("The two passes as code to copy (the button at a block's top right): the NumPy code computes the "
+                "two-pass output above; the PyTorch and Keras code defines the two layers." + (
+                    "" if self.exact else " This kernel is not separable, so the column and the row are those of "
+                                          "the best rank-1 kernel."))
+
+    def code(self):
+        """This configuration in NumPy, PyTorch and Keras (codegen's snippets), built when asked for."""
+        config = self.config
+        x = engine.input_pattern(config.pattern, 1, config.height, config.width, config.seed)[0]
+        return codegen.spatially_separable(x, self.col, self.row, config.stride, config.padding, config.operation,
+                                           self.exact)
+
+
+def pass_traces(x, kernel, col, row, stride=1, padding=0, operation="correlation"):
+    """The scans of both routes over x (1, H, W): (the full kernel, pass 1 with the kh×1 column, pass 2 with the
+    1×kw row over pass 1's output). Each pass pads its own axis by what the full kernel pads, and for convolution
+    each uses its factor as the engine uses it, reversed; so pass 2's output is engine.two_pass_conv2d's."""
+    full = engine.scan_trace(x, engine.kernel_as_used(kernel, operation)[None, None], stride, padding)
+    rows_pads, columns_pads = full.pads
+    column = engine.kernel_as_used(np.asarray(col, dtype=float), operation)
+    first = engine.scan_trace(x, column[None, None, :, None], (stride, 1), (rows_pads, (0, 0)))
+    row_used = engine.kernel_as_used(np.asarray(row, dtype=float), operation)
+    second = engine.scan_trace(first.output, row_used[None, None, None, :], (1, stride), ((0, 0), columns_pads))
+    return full, first, second
+
+
+def _verdict(kernel, rank, col, row, exact, low_rank) -> Verdict:
+    kh, kw = kernel.shape
+    if exact:
+        shown = figures.kernels_figure([kernel, col[:, None], row[None, :]],
+                                       [f"kernel {kh}×{kw}", f"column {kh}×1", f"row 1×{kw}"])
+    else:
+        shown = figures.kernels_figure([kernel, np.outer(col, row)], ["kernel", "best rank-1 kernel"])
+    singular = figures.singular_values_figure(low_rank.singular_values)
+    if exact and rank > 0:
+        return Verdict(shown, singular, (
+            "**Rank 1: separable.** The kernel is the outer product of a column and a row:\n\n"
+            f"$$\n{bmatrix(col[:, None])} \\times {bmatrix(row[None, :])}\n$$\n\n"
+            f"It stores {kh} + {kw} = **{kh + kw}** numbers instead of {kh} × {kw} = **{kh * kw}**."))
+    if rank == 0:
+        return Verdict(shown, singular, "**All zeros:** trivially separable, and it outputs zeros.")
+    return Verdict(shown, singular, (
+        f"**Rank {rank}: not separable.** No column × row gives this kernel exactly. The best a single column × row "
+        "can do (the largest singular value's term) leaves an error of "
+        f"**{style.numbers([low_rank.error(kernel, 1)], 3)[0]}** (Frobenius norm). The two passes below use that best "
+        "rank-1 kernel, so their output differs from the full kernel's."))
+
+
+def _flip(kernel, col, row, exact) -> Flip:
+    relation = "=" if exact else r"\approx"
+    used = engine.flip_kernel(kernel)
+    given = rf"\underset{{\text{{as given}}}}{{{bmatrix(kernel)}}} {relation} {bmatrix(col[:, None])} \times " \
+            rf"{bmatrix(row[None, :])}"
+    turned = rf"\underset{{\text{{as used: turned }}180^\circ}}{{{bmatrix(used)}}} {relation} " \
+             rf"{bmatrix(col[::-1, None])} \times {bmatrix(row[None, ::-1])}"
+    captions = ([] if exact else ["Not rank 1: the factors are the best rank-1 kernel's, reversed for the two passes."])
+    return Flip(flip_explanation("Turning an outer product by 180° reverses its column and its row, so the two "
+                                 "passes below use both factors reversed. "),
+                given, turned, kernel.shape[1] <= 3, [*captions, flip_effect(kernel)])
+
+
+def _question(config, kernel_shape, full, first, second) -> Question:
+    kh, kw = kernel_shape
+    total = first.multiplications + second.multiplications
+    return Question(
+        f"A {config.height}×{config.width} input, stride {config.stride}, {padding_text(config.padding)}. How many "
+        f"multiplications does the full {kh}×{kw} kernel take, and how many the two passes together (a {kh}×1 column "
+        f"pass, then a 1×{kw} row pass)?",
+        [(f"Full {kh}×{kw} kernel", full.multiplications), ("Two passes in all", total)],
+        f"**Full kernel:** {full.out_shape[1]}×{full.out_shape[2]} positions × {kh}·{kw} = {kh * kw} multiplications "
+        f"each = **{viz.count(full.multiplications)}**.  \n"
+        f"**Two passes:** (kh × positions of pass 1) + (kw × positions of pass 2) = {kh} × ({first.out_shape[1]}×"
+        f"{first.out_shape[2]}) + {kw} × ({second.out_shape[1]}×{second.out_shape[2]}) = "
+        f"{viz.count(first.multiplications)} + {viz.count(second.multiplications)} = **{viz.count(total)}**. Pass 1 "
+        f"keeps all {config.width} columns of the input (only the rows change); pass 2 then makes the final "
+        f"{second.out_shape[1]}×{second.out_shape[2]} map.")
+
+
+def _agreement(kernel, col, row, exact, full: ScanTrace, second: ScanTrace) -> tuple[bool, str]:
+    difference = float(np.abs(full.output - second.output).max())
+    relative = engine.relative_difference(full.output, second.output, full.padded, kernel)
+    measured = (f"the largest difference is {difference:.3g}, {relative:.2g} of the largest value an output can "
+                "reach (|input| × Σ|kernel|)")
+    if exact and difference == 0:
+        return True, "Same output by both routes, to the last digit."
+    if exact and relative <= engine.separable.ROUNDING:
+        return True, f"Same output by both routes: {measured}, rounding in floating point."
+    if exact:
+        reproduced = float(np.abs(np.outer(col, row) - kernel).max() / np.abs(kernel).max())
+        return False, (f"The two passes differ from the full kernel by more than rounding: {measured}. The column × "
+                       f"row reproduces the kernel only to within {reproduced:.2g} of its largest value.")
+    return False, f"The two passes use the best rank-1 kernel, so the outputs differ: {measured}."
+
+
+def _routes(config, kernel, col, row, exact, full_cost, first_cost, second_cost, frame_ms, presenter) -> Routes:
+    kh, kw = kernel.shape
+    x = engine.input_pattern(config.pattern, 1, config.height, config.width, config.seed)
+    full, first, second = pass_traces(x, kernel, col, row, config.stride, config.padding, config.operation)
+    total = first_cost.multiplications + second_cost.multiplications
+    saved = full_cost.multiplications - total
+    metrics = [Metric(f"Full {kh}×{kw} kernel", viz.count(full_cost.multiplications), "multiplications"),
+               Metric(f"Pass 1: {kh}×1", viz.count(first_cost.multiplications), "multiplications"),
+               Metric(f"Pass 2: 1×{kw}", viz.count(second_cost.multiplications), "multiplications"),
+               Metric("Two passes in all", viz.count(total), "multiplications; fewer is better",
+                      f"{-saved:,} against the full kernel")]
+    (top, bottom), (left, right) = full.pads
+    counts = (f"Full: {full_cost.out_shape[1]}×{full_cost.out_shape[2]} positions × {kh * kw} multiplications = "
+              f"**{viz.count(full_cost.multiplications)}**. Two passes: {first_cost.out_shape[1]}×"
+              f"{first_cost.out_shape[2]} positions × {kh} + {second_cost.out_shape[1]}×{second_cost.out_shape[2]} "
+              f"positions × {kw} = {viz.count(first_cost.multiplications)} + {viz.count(second_cost.multiplications)} "
+              f"= **{viz.count(total)}**.")
+    if top or bottom or left or right:
+        counts += (f" Padding: pass 1 adds {top} row(s) above and {bottom} below; pass 2 adds {left} column(s) on the "
+                   f"left and {right} on the right, exactly what the full kernel pads.")
+    agree, agreement = _agreement(kernel, col, row, exact, full, second)
+    flipped = config.operation == "convolution"
+    flipped_word, reversed_word = (", flipped", ", reversed") if flipped else ("", "")
+
+    def scan(heading, trace, input_label):
+        return Scan(heading, trace, viz.scan_figure(trace, frame_ms=frame_ms, input_label=input_label,
+                                                    width_px=SCAN_PX[presenter], flipped=flipped))
+
+    return Routes(
+        full_cost, first_cost, second_cost, metrics, counts, agree, agreement,
+        scan(f"**The full {kh}×{kw} kernel{flipped_word}**", full, "input"),
+        scan(f"**Pass 1: the {kh}×1 column{reversed_word}** gives the intermediate map ({first_cost.out_shape[1]}×"
+             f"{first_cost.out_shape[2]})", first, "input"),
+        scan(f"**Pass 2: the 1×{kw} row{reversed_word}** over the intermediate map", second, "intermediate"))
+
+
+def _terms(config, kernel, low_rank, full_cost, two_pass) -> Terms:
+    kh, kw = kernel.shape
+    most = min(kh, kw)
+    used = min(config.terms, most)
+    note = f"A {kh}×{kw} kernel has at most {most} terms, so r = {most} is used." if config.terms > most else None
+    noise = ROUNDING_NOISE * float(np.abs(kernel).max())
+    errors = [low_rank.error(kernel, r) for r in range(1, most + 1)]
+    errors = [0.0 if error < noise else error for error in errors]
+    text = (f"The singular value decomposition writes the kernel as a sum of {most} separable kernels, largest first. "
+            f"Keeping the first **r = {used}** leaves an error of **{style.numbers([errors[used - 1]], 3)[0]}**, and "
+            f"costs r two-pass convolutions: {used} × {viz.count(two_pass)} = **{viz.count(used * two_pass)}** "
+            f"multiplications against **{viz.count(full_cost.multiplications)}** for the full kernel. Low-rank filter "
+            "approximations (Jaderberg et al. 2014) use exactly this to speed up trained networks.")
+    shown = [np.outer(low_rank.cols[i], low_rank.rows[i]) for i in range(used)]
+    kernels = figures.kernels_figure([kernel, *shown, low_rank.approximation(used)],
+                                     ["kernel", *[f"term {i + 1}" for i in range(used)], f"sum of {used}"])
+    errors_figure = figures.error_by_rank_figure(errors, full_cost.multiplications,
+                                                 [r * two_pass for r in range(1, most + 1)], used)
+    return Terms(used, errors, note, text, kernels, errors_figure)
+
+
+def build(config: Config, frame_ms: int = 800, presenter: bool = False) -> Lesson:
+    """Everything the page shows for `config`; the scans play a step every `frame_ms` and are sized for
+    presenter mode when `presenter`. An input the kernel does not fit leaves `routes`, `question` and
+    `terms` None and says why in `error`."""
+    kernel = config.kernel_values()
+    rank = engine.kernel_rank(kernel)
+    low_rank = engine.low_rank(kernel)
+    factors = engine.separable_factors(kernel)
+    exact = factors is not None
+    col, row = factors if exact else (low_rank.cols[0], low_rank.rows[0])
+    shape = (1, config.height, config.width)
+    try:
+        full_cost = engine.standard_cost(shape, kernel.shape, 1, config.stride, config.padding)
+        first_cost, second_cost = engine.separable_pass_costs(shape, kernel.shape, config.stride, config.padding)
+    except ConvConfigError as error:
+        question = routes = terms = None
+        problem = error
+    else:
+        problem = None
+        question = _question(config, kernel.shape, full_cost, first_cost, second_cost)
+        routes = _routes(config, kernel, col, row, exact, full_cost, first_cost, second_cost, frame_ms, presenter)
+        terms = _terms(config, kernel, low_rank, full_cost, routes.two_pass_multiplications)
+    return Lesson(
+        config=config, kernel=kernel, rank=rank, col=col, row=row, exact=exact,
+        verdict=_verdict(kernel, rank, col, row, exact, low_rank),
+        flip=_flip(kernel, col, row, exact) if config.operation == "convolution" else None,
+        question=question, routes=routes, error=problem, terms=terms,
+        image_filter=ImageFilter.of(kernel, col, row, config.stride, config.padding, config.operation),
+        per_pixel_figure=figures.cost_per_pixel_figure(*kernel.shape))
