@@ -1,6 +1,7 @@
 """The classroom features in a real browser: presenter mode at projector sizes, stepping the
-animation with the keyboard, the current step in words, "Copy link to this view" opening the same
-view in a new tab, and a tampered link answered with a notice.
+animation with the keyboard, the current step in words (changed in the same frame as the chart, by
+a page script that polls nothing and is still while the page is idle), "Copy link to this view"
+opening the same view in a new tab, and a tampered link answered with a notice.
 
 Reuses test_browser.py's fixtures (its own server and Chromium for this module). Screenshots go
 to test-artifacts/classroom-*.png.
@@ -8,12 +9,15 @@ to test-artifacts/classroom-*.png.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from test_browser import (  # noqa: F401  (the fixtures are found by name)
     ARTIFACTS,
     CHROMIUM_ARGS,
     IDLE,
     PLOT,
+    ROOT,
     app_url,
     chromium,
     js_errors,
@@ -24,6 +28,8 @@ from test_browser import (  # noqa: F401  (the fixtures are found by name)
 )
 
 import engine
+import viz
+from viz import presentation
 
 ACTIVE = f"() => document.querySelector('{PLOT}')._fullLayout.sliders[0].active"
 STEP_LINE = ".st-key-steptext_scan"
@@ -173,7 +179,8 @@ def test_play_continues_from_the_step_a_link_opened(tab):
     """A link's step=6 shows step 6; Play goes on from there (7, 8, ...), not back to step 1."""
     open_app(tab, "/convolution?h=8&w=8&step=6&speed=fast")  # 36 steps, 350 ms each
     assert active(tab) == 5
-    tab.wait_for_timeout(600)  # the page script's first pass (every 250 ms)
+    # the page script animates to the link's step once the chart is drawn: plotly.js then knows the frame
+    tab.wait_for_function(f"() => document.querySelector('{PLOT}')._fullLayout._currentFrame === '5'")
     tab.locator(f"{PLOT} .updatemenu-button", has_text="Play").click()
     seen = []
     for _ in range(6):
@@ -181,6 +188,59 @@ def test_play_continues_from_the_step_a_link_opened(tab):
         seen.append(active(tab))
     assert seen == sorted(seen) and seen[0] >= 5 and seen[-1] > 5, seen
     tab.locator(f"{PLOT} .updatemenu-button", has_text="Pause").click()
+
+
+def test_the_page_script_runs_on_events_not_on_a_timer():
+    """No polling: the script wakes for plotly.js's events, keys and DOM changes only, and reads only
+    what plotly.js was given (gd.layout) and what its events say, never its underscore internals."""
+    script = (ROOT / "assets" / "classroom.html").read_text(encoding="utf-8")
+    for polling in ("setInterval", "setTimeout", "requestAnimationFrame"):
+        assert polling not in script, polling
+    assert not re.search(r"\._[A-Za-z]", script.split("<script>")[1])  # no gd._fullLayout, _transitionData, ...
+    for event in ("plotly_animatingframe", "plotly_sliderchange", "plotly_afterplot", "plotly_animated"):
+        assert f'"{event}"' in script, event
+    assert "MutationObserver" in script and "Plotly.animate" in script
+
+
+def test_the_step_line_changes_with_the_chart_in_the_same_frame(tab):
+    """A key steps the chart and rewrites the line under it before the browser draws the next frame."""
+    open_app(tab, "/convolution")
+    texts = presentation.step_texts(viz.scan_figure(engine.scan_trace(
+        engine.input_pattern("random integers", 1, 5, 5), engine.kernel_bank("Sobel x", 1, 1, 3, 3, 0), 1, 0, 1)))
+    tab.wait_for_function(f"() => document.querySelector('{STEP_LINE}').innerText.startsWith('Step 1/9')")
+    tab.mouse.click(700, 30)  # the page, not a control
+    for key, step in (("ArrowRight", 1), ("ArrowRight", 2), ("End", 8), ("ArrowLeft", 7), ("Home", 0)):
+        seen = tab.evaluate(f"""key => new Promise(resolve => {{
+            document.body.dispatchEvent(new KeyboardEvent('keydown', {{key, bubbles: true, cancelable: true}}));
+            requestAnimationFrame(() => resolve({{
+                step: document.querySelector('{PLOT}').layout.sliders[0].active,
+                line: document.querySelector('{STEP_LINE}').innerText.trim()}}));
+        }})""", key)
+        assert seen == {"step": step, "line": texts[step]}, (key, seen)
+    assert not js_errors(tab)
+
+
+def test_an_idle_page_changes_nothing(tab):
+    """Once the page has settled (here after a step with the keyboard), five idle seconds see no change
+    to the page at all: no attribute rewritten, no text, no element."""
+    open_app(tab, "/convolution")
+    tab.mouse.click(700, 30)
+    tab.keyboard.press("ArrowRight")
+    wait_for_step(tab, 1)
+    tab.wait_for_function(f"() => document.querySelector('{STEP_LINE}').innerText.startsWith('Step 2/9')")
+    tab.wait_for_timeout(500)
+    tab.evaluate("""() => {
+        window.__idleChanges = [];
+        new MutationObserver(records => window.__idleChanges.push(
+            ...records.map(r => `${r.type} ${r.attributeName || ''} ${r.target.nodeName}`)))
+          .observe(document.documentElement, {attributes: true, childList: true, characterData: true, subtree: true});
+    }""")
+    tab.wait_for_timeout(5000)
+    assert tab.evaluate("() => window.__idleChanges") == []
+    # and it still answers: the next key steps the chart and the line at once
+    tab.keyboard.press("ArrowRight")
+    wait_for_step(tab, 2)
+    tab.wait_for_function(f"() => document.querySelector('{STEP_LINE}').innerText.startsWith('Step 3/9')")
 
 
 def test_a_tampered_link_gets_a_notice_and_the_page_works(tab):
