@@ -64,8 +64,8 @@ def plotlyjs() -> str:
 
 
 def figure_dict(figure) -> dict:
-    """The figure as plotly.js takes it: data, layout, frames. An AnimatedFigure's to_dict() keeps
-    its raw frames and slider; a plain dict passes through."""
+    """The figure as plotly.js takes it: data, layout, frames. An AnimatedFigure's to_dict() gives its
+    own dicts, with no validation; a plain dict passes through."""
     spec = figure.to_dict() if isinstance(figure, go.Figure) else dict(figure)
     return {"data": spec.get("data", []), "layout": spec.get("layout", {}), "frames": spec.get("frames", [])}
 
