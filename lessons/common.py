@@ -3,6 +3,8 @@ convention, and convolution as cross-correlation with the kernel turned by 180°
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 import engine
@@ -69,3 +71,17 @@ def flip_effect(kernels) -> str:
                 "sign against cross-correlation.")
     return ("These kernels are neither symmetric nor antisymmetric under the flip, so the output differs from "
             "cross-correlation's in more than its sign.")
+
+
+def plural(number: int, word: str) -> str:
+    """'1 channel', '3 channels'."""
+    return f"{number} {word}{'' if number == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A number as a page shows it in a metric box: its label, its value as text, and what hovering tells."""
+
+    label: str
+    value: str
+    help: str | None = None
