@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import plotly.graph_objects as go
 
 import codegen
 import engine
@@ -108,7 +109,7 @@ class Lesson:
     metrics: dict[str, str]
     cost_text: str
     volumes_title: str
-    volumes: object  # a plotly Figure
+    volumes: go.Figure  # the three volumes in 3-D
 
     def code(self):
         """This configuration in NumPy, PyTorch and Keras (codegen.Snippets), written when asked for."""

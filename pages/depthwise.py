@@ -5,8 +5,8 @@ import streamlit as st
 import engine
 import ui
 from engine import ConvConfigError
-from lessons.depthwise import (CODE_CAPTION, CUSTOM_START, EXAMPLE_HELP, EXAMPLES, INTRO, KERNEL_HELP, LECTURE,
-                               LECTURE_NOTE, MULTIPLIER_HELP, PADDINGS, VOLUMES_TEXT, CHANNELS_APART, Config, build)
+from lessons.depthwise import (CHANNELS_APART, CODE_CAPTION, CUSTOM_START, EXAMPLE_HELP, EXAMPLES, INTRO, KERNEL_HELP,
+                               LECTURE, LECTURE_NOTE, MULTIPLIER_HELP, PADDINGS, VOLUMES_TEXT, Config, build)
 
 ui.header("Depthwise convolution", INTRO)
 
