@@ -134,7 +134,8 @@ def cost_text(config: Config, cost: engine.Cost, positions: int) -> str:
     return (
         f"**Multiplications** = kernels × positions × (channels × kernel height × kernel width) = "
         f"{config.kernels} × {positions} × ({sizes}) = **{viz.count(cost.multiplications)}**  \n"
-        f"**Additions** = kernels × positions × (products − 1) = {config.kernels} × {positions} × {products - 1} = "
+        f"**Additions** = kernels × positions × (products − 1) = "
+        f"{config.kernels} × {positions} × {products - 1} = "
         f"**{viz.count(cost.additions)}**  \n"
         f"**Parameters** = kernels × channels × kernel height × kernel width = "
         f"{config.kernels} × {sizes} = **{viz.count(cost.params)}** (no bias)"

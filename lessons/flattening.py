@@ -26,6 +26,7 @@ COUNTING = "counting 0, 1, 2, …"
 VALUES = (COUNTING, *engine.INPUT_PATTERNS)
 ORDERS = {"CHW (PyTorch nn.Flatten)": "CHW", "HWC (Keras Flatten)": "HWC"}  # label -> engine order
 ORDER_HELP = "CHW: channel by channel, width fastest (PyTorch). HWC: pixel by pixel, channels fastest (Keras)."
+UNITS_HELP = "Neurons of the fully connected layer after the flatten."
 PLAY_SPEEDS = {"slow": 700, "normal": 350, "fast": 150}  # ms a cell's move shows
 FASTEST = {"CHW": "the width runs fastest, then the height, then the channel",
            "HWC": "the channels run fastest, then the width, then the height"}
@@ -47,7 +48,8 @@ class DenseExample:
 VOLUME_ABOVE = "the volume above"
 DENSE_EXAMPLES = {
     VOLUME_ABOVE: None,
-    "VGG-16: 7×7×512 → 4096 units": DenseExample(512, 7, 7, 4096, "VGG-16's 13 convolutions", engine.vgg16_features),
+    "VGG-16: 7×7×512 → 4096 units": DenseExample(512, 7, 7, 4096, "VGG-16's 13 convolutions",
+                                                 engine.vgg16_features),
     "MobileNet v1: 7×7×1024 → 1000 classes": DenseExample(1024, 7, 7, 1000, "MobileNet v1's 27 convolutions",
                                                           engine.mobilenet_v1),
 }
@@ -149,8 +151,8 @@ def undo_text(entry: int, cell, shape, order: str) -> str:
     if order == "CHW":
         rest = entry - channel * height * width
         return (f"channel c = ⌊i / (H·W)⌋ = ⌊{entry} / {height * width}⌋ = {channel}; what is left, "
-                f"{entry} − {channel}·{height * width} = {rest}, is h·W + w: row h = ⌊{rest} / {width}⌋ = {row}, "
-                f"column w = {rest} − {row}·{width} = {column}")
+                f"{entry} − {channel}·{height * width} = {rest}, is h·W + w: "
+                f"row h = ⌊{rest} / {width}⌋ = {row}, column w = {rest} − {row}·{width} = {column}")
     pixel = entry // channels
     return (f"channel c = i mod C = {entry} mod {channels} = {channel}; the pixel is ⌊i / C⌋ = {pixel} = h·W + w: "
             f"row h = ⌊{pixel} / {width}⌋ = {row}, column w = {pixel} mod {width} = {column}")
@@ -174,10 +176,12 @@ def dense_sides(channels: int, height: int, width: int, units: int) -> list:
     pooled = engine.dense_cost(channels, units)
     volume_text = f"{height}×{width}×{channels}"
     return [
-        DenseSide(f"**Flatten, then dense:** {volume_text} → vector of {viz.count(inputs)} → {viz.count(units)} units",
+        DenseSide(f"**Flatten, then dense:** {volume_text} → vector of {viz.count(inputs)} → "
+                  f"{viz.count(units)} units",
                   viz.count(dense.params), None,
-                  f"Weight matrix {viz.count(units)} × {viz.count(inputs)} = {viz.count(inputs * units)} weights, plus "
-                  f"{viz.count(units)} biases; {viz.count(dense.multiplications)} multiplications per image."),
+                  f"Weight matrix {viz.count(units)} × {viz.count(inputs)} = {viz.count(inputs * units)} "
+                  f"weights, plus {viz.count(units)} biases; {viz.count(dense.multiplications)} multiplications "
+                  "per image."),
         DenseSide(f"**Global average pooling, then dense:** {volume_text} → {viz.count(channels)} averages → "
                   f"{viz.count(units)} units",
                   viz.count(pooled.params), f"{pooled.params / dense.params:.1%} of flatten + dense",
@@ -205,8 +209,9 @@ def equivalence(config: Config, values: np.ndarray) -> str:
     conv_out = engine.conv2d(values, weights.reshape(units, *values.shape))[:, 0, 0]
     conv_cost = engine.standard_cost(values.shape, values.shape[1:], units)
     return (
-        f"Reshape each of {units} units' {values.size} weights into a {config.height}×{config.width}×{config.channels} "
-        f"kernel: a convolution with no padding fits exactly once, giving a 1×1×{units} output. Dense: "
+        f"Reshape each of {units} units' {values.size} weights into a "
+        f"{config.height}×{config.width}×{config.channels} kernel: a convolution with no padding fits exactly once, "
+        f"giving a 1×1×{units} output. Dense: "
         f"{', '.join(viz.number(v) for v in dense_out)}; convolution: {', '.join(viz.number(v) for v in conv_out)} "
         f"(largest difference {float(np.abs(dense_out - conv_out).max()):.3g}). Both take "
         f"{viz.count(engine.dense_cost(values.size, units, bias=False).multiplications)} = "

@@ -4,8 +4,8 @@ import streamlit as st
 
 import ui
 from engine import ConvConfigError
-from lessons.flattening import (DENSE_EXAMPLES, INTRO, ORDER_HELP, ORDERS, PLAY_SPEEDS, VALUES, Config, build, last_entry,
-                                order_label)
+from lessons.flattening import (DENSE_EXAMPLES, INTRO, ORDER_HELP, ORDERS, PLAY_SPEEDS, UNITS_HELP, VALUES, Config,
+                                build, last_entry, order_label)
 
 ui.header("Flattening", INTRO)
 
@@ -20,7 +20,7 @@ seed = ui.int_slider("Random seed", "seed", 0, 99, default.seed)
 order = ORDERS[ui.choice("Order", "order", ORDERS, order_label(default.order), help=ORDER_HELP)]
 frame_ms = ui.speed(PLAY_SPEEDS)
 st.sidebar.header("Dense layer")
-units = ui.int_slider("Units", "units", 1, 4096, default.units, help="Neurons of the fully connected layer after the flatten.")
+units = ui.int_slider("Units", "units", 1, 4096, default.units, help=UNITS_HELP)
 example = ui.choice("Example", "example", DENSE_EXAMPLES, default.example)
 last = last_entry(channels, height, width)
 entry = ui.whole_number(f"Follow one vector entry (0 to {last})", "entry", 0, last, min(default.entry, last))
