@@ -29,6 +29,8 @@ MOST_TERMS = engine.separable.MAX_KERNEL  # a kernel has at most min(kh, kw) sep
 SCAN_PX = {False: 540, True: 760}  # a scan's width: half a wide screen, or presenter mode's one under the other
 CUSTOM_HELP = ('For example "1 2 1; 0 0 0; -1 -2 -1". At most 7×7, numbers 0 or between '
                f"{engine.separable.SMALLEST_VALUE:g} and {engine.separable.LARGEST_VALUE:,.0f} in size, digits 0-9.")
+KERNEL_HELP = "Named kernels, a random one, or your own (choose custom)."
+TERMS_HELP = "How many separable (rank-1) kernels to add up; at most the kernel's smaller side."
 ROUNDING_NOISE = 1e-9  # an error below this times the kernel's largest value is rounding, written as 0
 
 TITLE = "Spatially separable convolution"

@@ -7,12 +7,13 @@ import ui
 import uploads
 from engine import ConvConfigError
 from lessons import separable_image as image
-from lessons.spatially_separable import CUSTOM_HELP, INTRO, KERNELS, PADDINGS, TITLE, Config, build
+from lessons.spatially_separable import (CUSTOM_HELP, INTRO, KERNEL_HELP, KERNELS, PADDINGS, TERMS_HELP, TITLE, Config,
+                                        build)
 
 ui.header(TITLE, INTRO)
 d = Config()
 st.sidebar.header("Kernel")
-kernel = ui.choice("Kernel", "kernel", KERNELS, d.kernel, help="Named kernels, a random one, or your own (choose custom).")
+kernel = ui.choice("Kernel", "kernel", KERNELS, d.kernel, help=KERNEL_HELP)
 random_size = ui.int_slider("Random kernel size", "ksize", 2, 7, d.random_size, help="Used when the kernel is random.")
 custom = ui.parsed_text("Custom kernel (rows split by ;)", "custom", d.custom, engine.parse_kernel, help=CUSTOM_HELP,
                         max_chars=engine.separable.MAX_KERNEL_TEXT)
@@ -22,22 +23,20 @@ height, width = ui.int_slider("Input height", "h", 2, 16, d.height), ui.int_slid
 pattern = ui.choice("Input values", "input", engine.INPUT_PATTERNS, d.pattern)
 seed = ui.int_slider("Random seed", "seed", 0, 99, d.seed)
 st.sidebar.header("Scan")
-stride = ui.int_slider("Stride", "stride", 1, 3, d.stride)
-padding = ui.padding(PADDINGS, d.padding)
-terms = ui.int_slider("Separable terms r", "rank", 1, 7, d.terms,
-                      help="How many separable (rank-1) kernels to add up; at most the kernel's smaller side.")
+stride, padding = ui.int_slider("Stride", "stride", 1, 3, d.stride), ui.padding(PADDINGS, d.padding)
+terms = ui.int_slider("Separable terms r", "rank", 1, 7, d.terms, help=TERMS_HELP)
 frame_ms = ui.speed()
 
 lesson = st.cache_resource(max_entries=16, show_spinner=False)(build)  # a Lesson is never mutated
 filtered = st.cache_data(max_entries=8, show_spinner=False)(image.filter_image)  # ImageError is not cached
 try:
-    config = Config(kernel=kernel, random_size=random_size, custom=custom, operation=operation, height=height,
-                    width=width, pattern=pattern, seed=seed, stride=stride, padding=padding, terms=terms)
-    shown = lesson(config, frame_ms, ui.presenter())
+    shown = lesson(Config(kernel=kernel, random_size=random_size, custom=custom, operation=operation, height=height,
+                          width=width, pattern=pattern, seed=seed, stride=stride, padding=padding, terms=terms),
+                   frame_ms, ui.presenter())
 except ConvConfigError as error:
     ui.explain(error)
     st.stop()
-if (question := shown.question) and not ui.predict(question.text, question.fields, question.explanation, key="spatially_separable"):
+if (asked := shown.question) and not ui.predict(asked.text, asked.fields, asked.explanation, "spatially_separable"):
     st.stop()
 
 st.subheader("Can this kernel be split?")
@@ -63,13 +62,15 @@ if shown.error:
     ui.explain(shown.error)
     st.stop()
 routes = shown.routes
-for column, metric in zip(ui.wrapping_columns(4, "route_costs", 14, gap="small"), routes.metrics):  # two to a row where four would cut them
+for column, metric in zip(ui.wrapping_columns(4, "route_costs", 14, gap="small"), routes.metrics):  # 2 a row if narrow
     column.metric(metric.label, metric.value, delta=metric.delta, delta_color="inverse", help=metric.help)
 st.markdown(routes.counts)
-(st.success if routes.agree else st.warning)(routes.agreement,
-                                             icon=":material/check_circle:" if routes.agree else ":material/warning:")
+if routes.agree:
+    st.success(routes.agreement, icon=":material/check_circle:")
+else:
+    st.warning(routes.agreement, icon=":material/warning:")
 # Side by side where each gets about half a wide screen; in presenter mode one under the other.
-full_side, passes_side = (st.container(),) * 2 if ui.presenter() else ui.wrapping_columns(2, "routes", 34, gap="medium")
+full_side, passes_side = [st.container()] * 2 if ui.presenter() else ui.wrapping_columns(2, "routes", 34, gap="medium")
 for side, scan, key in ((full_side, routes.full, "scan_full"), (passes_side, routes.first, "scan_first"),
                         (passes_side, routes.second, "scan_second")):
     with side:
