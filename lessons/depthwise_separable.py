@@ -183,6 +183,9 @@ class Pipeline:
     with weights of its own, and its figure."""
 
     x: np.ndarray  # (C, H, W)
+    depthwise_kernels: np.ndarray  # (C, k, k)
+    pointwise_kernels: np.ndarray  # (N, C)
+    standard_kernels: np.ndarray  # (N, C, k, k)
     depthwise_maps: np.ndarray  # (C, Ho, Wo)
     pointwise_maps: np.ndarray  # (N, Ho, Wo)
     standard_maps: np.ndarray  # (N, Ho, Wo)
@@ -200,8 +203,8 @@ def pipeline(channels: int, kernels: int, height: int, width: int, size: int, st
     depthwise_maps = engine.depthwise_conv2d(x, depthwise_kernels, stride, padding)
     pointwise_maps = engine.pointwise_conv2d(depthwise_maps, pointwise_kernels)
     standard_maps = engine.conv2d(x, standard_kernels, stride, padding)
-    return Pipeline(x, depthwise_maps, pointwise_maps, standard_maps,
-                    figures.pipeline_figure(x, depthwise_maps, pointwise_maps, standard_maps))
+    return Pipeline(x, depthwise_kernels, pointwise_kernels, standard_kernels, depthwise_maps, pointwise_maps,
+                    standard_maps, figures.pipeline_figure(x, depthwise_maps, pointwise_maps, standard_maps))
 
 
 def shown_pipeline(config: Config) -> Pipeline:
