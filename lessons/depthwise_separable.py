@@ -40,21 +40,20 @@ PRESET_NOTE = ("A lecture table sets the input, channels, kernel size, number of
 RATIO_CAPTION = ("The more kernels, the closer the ratio gets to 1/k²: about 9 times fewer multiplications for 3×3 "
                  "kernels, 25 for 5×5. With 1×1 kernels there is nothing to separate, and the two stages cost more "
                  "than one.")
-EQUIVALENCE = (  # two lines of formula, for a narrow page
-    "Depthwise then pointwise is itself a standard convolution, with one particular kernel. Output map n adds up "
-    "the pointwise weights times the depthwise maps, and the weights can move inside:\n\n"
-    r"$$\begin{gathered} y_n = \sum_c P[n, c]\,\bigl(D[c] \star x_c\bigr) = \sum_c \bigl(P[n, c]\, D[c]\bigr)"
-    r" \star x_c \\ \Longrightarrow\quad W[n, c] = P[n, c] \cdot D[c] \end{gathered}$$" "\n\n"
+EQUIVALENCE_LEAD = ("Depthwise then pointwise is itself a standard convolution, with one particular kernel. Output "
+                    "map n adds up the pointwise weights times the depthwise maps, and the weights can move inside:")
+EQUIVALENCE_LATEX = (  # two lines, for a narrow page
+    r"\begin{gathered} y_n = \sum_c P[n, c]\,\bigl(D[c] \star x_c\bigr) = \sum_c \bigl(P[n, c]\, D[c]\bigr)"
+    r" \star x_c \\ \Longrightarrow\quad W[n, c] = P[n, c] \cdot D[c] \end{gathered}")
+MATH_LATEX = (  # one count a line, for a narrow page
+    r"\begin{gathered} \text{standard} = N \cdot H_o W_o \cdot C k^2 \\ \text{depthwise} = C \cdot H_o W_o "
+    r"\cdot k^2 \\ \text{pointwise} = N \cdot H_o W_o \cdot C \end{gathered}",
+    r"\frac{\text{depthwise} + \text{pointwise}}{\text{standard}} = "
+    r"\frac{C H_o W_o k^2 + N H_o W_o C}{N H_o W_o C k^2} = \frac{1}{N} + \frac{1}{k^2}",
 )
-MATH = (  # one count a line, for a narrow page
-    r"$$\begin{gathered} \text{standard} = N \cdot H_o W_o \cdot C k^2 \\ \text{depthwise} = C \cdot H_o W_o "
-    r"\cdot k^2 \\ \text{pointwise} = N \cdot H_o W_o \cdot C \end{gathered}$$" "\n\n"
-    r"$$\frac{\text{depthwise} + \text{pointwise}}{\text{standard}} = "
-    r"\frac{C H_o W_o k^2 + N H_o W_o C}{N H_o W_o C k^2} = \frac{1}{N} + \frac{1}{k^2}$$" "\n\n"
-    "The engine computes each count from the output size it works out for the layer "
-    "(`engine.standard_cost`, `engine.depthwise_cost`, `engine.pointwise_cost`, `engine.grouped_cost`), never "
-    "from this formula."
-)
+MATH_NOTE = ("The engine computes each count from the output size it works out for the layer "
+             "(`engine.standard_cost`, `engine.depthwise_cost`, `engine.pointwise_cost`, `engine.grouped_cost`), "
+             "never from this formula.")
 
 
 @dataclass(frozen=True)
@@ -126,7 +125,7 @@ class Lesson:
     groups_table: str
     groups_caption: str | None  # C and N share no divisor but 1
     groups_check: str
-    equivalence_text: str  # W[n, c] = P[n, c] · D[c], and what it means for the kernels
+    patterns_text: str  # what W[n, c] = P[n, c] · D[c] means for the kernels
     equivalent_figure: go.Figure
     equivalence_example: str
     equivalence_check: Check  # depthwise then pointwise == conv2d with W[n, c] = P[n, c] · D[c]
@@ -464,7 +463,7 @@ def build(config: Config) -> Lesson:
         groups_caption=(f"C = {channels} and N = {kernels} share no divisor but 1, so g = 1 is the only choice. "
                         "Try custom with C = 8 and N = 16." if len(groups.options) == 1 else None),
         groups_check=groups.check,
-        equivalence_text=EQUIVALENCE + (
+        patterns_text=(
             f"So each standard kernel's {size}×{size} channel slices are **scaled copies of the same C patterns** "
             "D₁, D₂, …: kernel 1 and kernel 2 may weigh channel 1's pattern differently, but never use a different "
             "pattern for it. A standard convolution may give every kernel and channel its own pattern."),

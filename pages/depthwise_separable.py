@@ -99,13 +99,18 @@ if shown.groups_caption:
 st.markdown(shown.groups_check)
 
 st.subheader("What separability gives up")
-st.markdown(shown.equivalence_text)
+st.markdown(topic.EQUIVALENCE_LEAD)
+st.latex(topic.EQUIVALENCE_LATEX)
+st.markdown(shown.patterns_text)
 figure_column, text_column = ui.wrapping_columns([3, 2], "equivalent", 22)
 with figure_column:
     ui.show_chart(shown.equivalent_figure, key="chart_equivalent")
 text_column.markdown(shown.equivalence_example)
 show_check(shown.equivalence_check, text_column)
 text_column.markdown(shown.parameters_text)
-st.expander("Show the math: the three counts").markdown(topic.MATH)
+with st.expander("Show the math: the three counts"):
+    for formula in topic.MATH_LATEX:
+        st.latex(formula)
+    st.markdown(topic.MATH_NOTE)
 
 ui.show_code(shown.code_caption, shown.code)
