@@ -3,8 +3,6 @@ convention, and convolution as cross-correlation with the kernel turned by 180°
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 import engine
@@ -76,12 +74,3 @@ def flip_effect(kernels) -> str:
 def plural(number: int, word: str) -> str:
     """'1 channel', '3 channels'."""
     return f"{number} {word}{'' if number == 1 else 's'}"
-
-
-@dataclass(frozen=True)
-class Metric:
-    """A number as a page shows it in a metric box: its label, its value as text, and what hovering tells."""
-
-    label: str
-    value: str
-    help: str | None = None

@@ -17,7 +17,8 @@ import viz
 from engine import ConvConfigError, Cost
 from viz import separable_cost as figures
 
-from .common import Metric, padding_text
+from .blocks import Metric
+from .common import padding_text
 from .network_costs import mult_adds_factor
 
 EXAMPLE_SEED = 0  # the example weights are whole numbers drawn from this seed, the same on every visit

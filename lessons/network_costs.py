@@ -16,7 +16,7 @@ from engine import Cost, Layer
 from viz import network as network_figures
 from viz.network import KINDS, millions
 
-from .common import Metric
+from .blocks import Metric
 
 ALPHAS = (0.25, 0.5, 0.75, 1.0)  # the width multipliers of the paper's Table 6
 RESOLUTIONS = (128, 160, 192, 224)  # the input sizes of its Table 7

@@ -20,6 +20,7 @@ from engine import ConvConfigError, ScanTrace
 from viz import separable as figures
 from viz import style
 
+from .blocks import Metric
 from .common import bmatrix, flip_effect, flip_explanation, padding_text
 from .separable_image import ImageFilter
 
@@ -111,14 +112,6 @@ class Flip:
     used_latex: str
     side_by_side: bool  # a kernel and its factors fit in half the width
     captions: list
-
-
-@dataclass(frozen=True)
-class Metric:
-    label: str
-    value: str
-    help: str
-    delta: str | None = None
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,12 @@ know nothing of Streamlit; this package is where the pages meet it.
 - classroom: the header, presenter mode, the page script
 - predict: predict, then reveal
 - charts: charts and animations on a page, columns that stack
+- blocks: a lesson's sections (lessons.blocks) drawn in order
 - code_view: "Show the code"
 - text: what a student typed, shown exactly as typed
 """
 
+from .blocks import show_blocks, show_metrics
 from .charts import explain, show_chart, wrapping_columns
 from .classroom import classroom_controls, header, presenter
 from .code_view import show_code
@@ -29,5 +31,5 @@ from .controls import (
 from .predict import predict
 
 __all__ = ["checkbox", "choice", "classroom_controls", "explain", "header", "int_slider", "operation", "padding",
-           "parsed_text", "predict", "presenter", "radio", "reset_button", "show_chart", "show_code", "speed",
+           "parsed_text", "predict", "presenter", "radio", "reset_button", "show_blocks", "show_chart", "show_code", "show_metrics", "speed",
            "steps_choice", "whole_number", "wrapping_columns"]
