@@ -1,26 +1,52 @@
-"""The engine: results, scan traces, output sizes and operation counts. Pure NumPy.
+"""The engine: results, scan traces, output sizes and operation counts. Pure NumPy and SciPy.
 
 "Convolution" here is cross-correlation, as in PyTorch and Keras. True convolution (signal
 processing, scipy.signal.convolve2d) is `operation="convolution"` or `flip_kernel`: the same scan
 with every kernel turned by 180°, at the same cost.
+
+Shapes are channels-first, one image, no batch: x (C, H, W). Every impossible configuration raises
+ConvConfigError, whose message names the parameter and the fix. Each vectorised operation has a loop
+twin (`*_loop`, or `loop=True`) that the tests compare it with.
 """
 
+# Errors
+from .errors import ConvConfigError
+
+# Where a kernel goes: output sizes and the placement of a kernel over an input
+from .geometry import PADDING_MODES, effective_span, output_size, plan
+
+# Operations, each with its loop twin
 from .conv import OPERATIONS, check_operation, conv2d, conv2d_loop, flip_kernel, kernel_as_used
-from .costs import Cost, standard_cost
 from .depthwise import (
     depthwise_conv2d,
     depthwise_conv2d_loop,
-    depthwise_cost,
-    depthwise_separable_cost,
     equivalent_kernel,
     grouped_conv2d,
-    grouped_cost,
     pointwise_conv2d,
     pointwise_conv2d_loop,
-    pointwise_cost,
 )
-from .errors import ConvConfigError
-from .geometry import PADDING_MODES, effective_span, output_size, plan
+from .separable import two_pass_conv2d
+
+# Scan traces: every step of a scan, feeding both an animation and its counts
+from .trace import DepthwiseTrace, ScanTrace, depthwise_trace, scan_trace
+
+# Costs: multiplications, additions, parameters and the output shape of a layer
+from .costs import Cost, standard_cost
+from .depthwise import depthwise_cost, depthwise_separable_cost, grouped_cost, pointwise_cost
+from .separable import separable_pass_costs, spatially_separable_cost
+
+# Spatial separability: a kernel's rank, its factors, its best low-rank sums; kernels typed as text
+from .separable import (
+    format_kernel,
+    kernel_rank,
+    low_rank,
+    parse_kernel,
+    relative_difference,
+    separable_factors,
+    singular_values,
+)
+
+# Networks and flattening
 from .network import (
     FLATTEN_ORDERS,
     MOBILENET_V1_BODY,
@@ -35,6 +61,8 @@ from .network import (
     source_of,
     vgg16_features,
 )
+
+# Example inputs and kernels: the lecture's and a few named ones
 from .patterns import (
     INPUT_PATTERNS,
     KERNEL_PRESETS,
@@ -44,77 +72,20 @@ from .patterns import (
     kernel_preset,
     separable_preset,
 )
-from .separable import (
-    LowRank,
-    format_kernel,
-    kernel_rank,
-    low_rank,
-    parse_kernel,
-    relative_difference,
-    separable_factors,
-    separable_pass_costs,
-    singular_values,
-    spatially_separable_cost,
-    two_pass_conv2d,
-)
-from .trace import DepthwiseTrace, ScanTrace, depthwise_trace, scan_trace
 
-__all__ = [
+__all__ = sorted([
     "ConvConfigError",
-    "FLATTEN_ORDERS",
-    "Layer",
-    "MOBILENET_V1_BODY",
-    "OPERATIONS",
-    "Cost",
-    "check_operation",
-    "DepthwiseTrace",
-    "INPUT_PATTERNS",
-    "KERNEL_PRESETS",
-    "LowRank",
-    "SEPARABLE_PRESETS",
-    "PADDING_MODES",
-    "ScanTrace",
-    "conv2d",
-    "conv2d_loop",
-    "depthwise_conv2d",
-    "depthwise_conv2d_loop",
-    "depthwise_cost",
-    "depthwise_separable_cost",
-    "depthwise_trace",
-    "dense_cost",
-    "flat_index",
-    "flip_kernel",
-    "flatten",
-    "global_average_pool_cost",
-    "equivalent_kernel",
-    "grouped_conv2d",
-    "grouped_cost",
-    "effective_span",
-    "format_kernel",
-    "input_pattern",
-    "kernel_as_used",
-    "kernel_bank",
-    "kernel_preset",
-    "kernel_rank",
-    "low_rank",
-    "mobilenet_v1",
-    "network_totals",
-    "output_size",
-    "parse_kernel",
-    "relative_difference",
-    "pointwise_conv2d",
-    "pointwise_conv2d_loop",
-    "pointwise_cost",
-    "plan",
-    "scan_trace",
-    "separable_factors",
-    "separable_pass_costs",
-    "separable_preset",
-    "shares_by_kind",
+    "PADDING_MODES", "effective_span", "output_size", "plan",
+    "OPERATIONS", "check_operation", "conv2d", "conv2d_loop", "flip_kernel", "kernel_as_used",
+    "depthwise_conv2d", "depthwise_conv2d_loop", "equivalent_kernel", "grouped_conv2d", "pointwise_conv2d",
+    "pointwise_conv2d_loop", "two_pass_conv2d",
+    "DepthwiseTrace", "ScanTrace", "depthwise_trace", "scan_trace",
+    "Cost", "standard_cost", "depthwise_cost", "depthwise_separable_cost", "grouped_cost", "pointwise_cost",
+    "separable_pass_costs", "spatially_separable_cost",
+    "format_kernel", "kernel_rank", "low_rank", "parse_kernel", "relative_difference", "separable_factors",
     "singular_values",
-    "source_of",
-    "spatially_separable_cost",
-    "standard_cost",
-    "two_pass_conv2d",
-    "vgg16_features",
-]
+    "FLATTEN_ORDERS", "MOBILENET_V1_BODY", "Layer", "dense_cost", "flat_index", "flatten", "global_average_pool_cost",
+    "mobilenet_v1", "network_totals", "shares_by_kind", "source_of", "vgg16_features",
+    "INPUT_PATTERNS", "KERNEL_PRESETS", "SEPARABLE_PRESETS", "input_pattern", "kernel_bank", "kernel_preset",
+    "separable_preset",
+])
