@@ -51,7 +51,7 @@ def kernel_as_used(w, operation: str = "correlation") -> np.ndarray:
     return flip_kernel(w) if check_operation(operation) == "convolution" else np.asarray(w)
 
 
-def _check_arrays(x, w) -> tuple[np.ndarray, np.ndarray]:
+def check_arrays(x, w) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(x)
     w = np.asarray(w)
     if x.ndim != 3:
@@ -225,7 +225,7 @@ def conv2d(x, w, stride=1, padding=0, dilation=1, bias=None, *, operation="corre
     position) and multiplied by the kernels in one matrix product; a large input (an image) goes
     through in blocks of whole output rows of at most IM2COL_LIMIT gathered cells (or one row).
     """
-    x, w = _check_arrays(x, w)
+    x, w = check_arrays(x, w)
     w = kernel_as_used(w, operation)
     n, c, kh, kw = w.shape
     g = plan(x.shape[1:], (kh, kw), stride, padding, dilation)
@@ -257,7 +257,7 @@ def conv2d_loop(x, w, stride=1, padding=0, dilation=1, bias=None, counter=None, 
     incremented for every multiply and add performed, padded zeros included.
     operation : "correlation" or "convolution" (the kernel turned by 180° first), as in `conv2d`.
     """
-    x, w = _check_arrays(x, w)
+    x, w = check_arrays(x, w)
     if check_operation(operation) == "convolution":
         w = w[:, :, ::-1, ::-1]  # true convolution: every kernel turned by 180°, then the same loops
     n_kernels, channels, kh, kw = w.shape

@@ -16,7 +16,7 @@ from .errors import ConvConfigError
 from .geometry import plan, whole_number
 
 
-def _check_depthwise(x, w) -> tuple[np.ndarray, np.ndarray, int]:
+def check_depthwise(x, w) -> tuple[np.ndarray, np.ndarray, int]:
     x, w = np.asarray(x), np.asarray(w)
     if x.ndim != 3:
         raise ConvConfigError(f"input must have shape (channels, height, width), got {x.ndim} dimensions {x.shape}")
@@ -47,7 +47,7 @@ def depthwise_conv2d(x, w, stride=1, padding=0, dilation=1) -> np.ndarray:
         (PyTorch's Conv2d with groups=C)
     Returns ndarray of shape (C * m, Ho, Wo).
     """
-    x, w, m = _check_depthwise(x, w)
+    x, w, m = check_depthwise(x, w)
     g = plan(x.shape[1:], w.shape[1:], stride, padding, dilation)
     dtype = np.result_type(x.dtype, w.dtype, np.float32)
     (ho, wo), (kh, kw), c = g["out"], w.shape[1:], x.shape[0]
@@ -106,7 +106,7 @@ def _depthwise_axpy(x, weights, m, g, axpy) -> np.ndarray:
 
 def depthwise_conv2d_loop(x, w, stride=1, padding=0, dilation=1, counter=None) -> np.ndarray:
     """The same as `depthwise_conv2d`, one multiplication at a time (counted in `counter`)."""
-    x, w, m = _check_depthwise(x, w)
+    x, w, m = check_depthwise(x, w)
     g = plan(x.shape[1:], w.shape[1:], stride, padding, dilation)
     (sh, sw), (dh, dw) = g["stride"], g["dilation"]
     xp = pad_input(x, g["pads"])

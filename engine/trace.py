@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .conv import _check_arrays, pad_input, windows
+from .conv import check_arrays, pad_input, windows
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class ScanTrace:
 
 def scan_trace(x, w, stride=1, padding=0, dilation=1) -> ScanTrace:
     """Trace a standard convolution of x (C, H, W) with w (N, C, kh, kw)."""
-    x, w = _check_arrays(x, w)
+    x, w = check_arrays(x, w)
     n, c, kh, kw = w.shape
     view, g = windows(x.astype(float), (kh, kw), stride, padding, dilation)
     ho, wo = g["out"]
@@ -132,9 +132,9 @@ class DepthwiseTrace:
 
 def depthwise_trace(x, w, stride=1, padding=0, dilation=1) -> DepthwiseTrace:
     """Trace a depthwise convolution of x (C, H, W) with w (C * m, kh, kw), position by position."""
-    from .depthwise import _check_depthwise
+    from .depthwise import check_depthwise
 
-    x, w, m = _check_depthwise(x, w)
+    x, w, m = check_depthwise(x, w)
     x, w = x.astype(float), w.astype(float)
     view, g = windows(x, w.shape[1:], stride, padding, dilation)  # (C, Ho, Wo, kh, kw)
     ho, wo = g["out"]
