@@ -1,6 +1,8 @@
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -18,3 +20,19 @@ def assert_plotly_js_ready(spec: dict) -> None:
     checked = json.loads(pio.to_json(go.Figure(data=spec["data"], layout=spec["layout"]), validate=False))
     assert checked["data"] == spec["data"]
     assert checked["layout"] == spec["layout"]
+
+
+@pytest.fixture(scope="session")
+def torch():
+    """The real PyTorch, for the tests that run the code views (skipped without it, failed under CI=true)."""
+    import frameworks
+
+    return frameworks.torch()
+
+
+@pytest.fixture(scope="session")
+def keras():
+    """The real Keras 3 on JAX, for the tests that run the code views (as `torch`)."""
+    import frameworks
+
+    return frameworks.keras()
