@@ -123,7 +123,8 @@ def spatially_separable(x, col, row, stride=1, padding=0, operation="correlation
     cost = first + second
     _, ho, wo = cost.out_shape
     formula = params_line(f"{kh} + {kw}", cost.params)
-    full_note = f"# (one {kh} × {kw} kernel would hold {times(kh, kw)} = {kh * kw})"
+    full = standard_cost((1, h, wd), (kh, kw), 1, stride, padding)
+    full_note = f"# (one {kh} × {kw} kernel would hold {times(kh, kw)} = {full.params})"
     if operation == "convolution":
         full_note += "\n# both layers cross-correlate: for convolution, give them the column and the row reversed"
 
