@@ -17,8 +17,8 @@ import viz
 from engine import ConvConfigError, Cost
 from viz import separable_cost as figures
 
-from .blocks import Metric
-from .common import padding_text
+from .blocks import Caption, Chart, Check, Columns, Formula, Metric, Metrics, Notice, Section, Text
+from .common import COUNTING_CONVENTION, padding_text
 from .network_costs import mult_adds_factor
 
 EXAMPLE_SEED = 0  # the example weights are whole numbers drawn from this seed, the same on every visit
@@ -86,14 +86,11 @@ class Config:
 
 LECTURE_TABLE_1 = Config()  # 7×7×3 input, 128 kernels of 3×3
 LECTURE_TABLE_2 = Config(height=12, width=12, kernel_size=5, kernels=256)
-
-
-@dataclass(frozen=True)
-class Check:
-    """Something the page verifies on screen: whether it holds, and the sentence saying so."""
-
-    holds: bool
-    text: str
+PRESETS = {  # the Example box's options (the address's ?preset=) and the layer each sets; None: the sliders'
+    "lecture table 1: 7×7×3, 128 kernels of 3×3": LECTURE_TABLE_1,
+    "lecture table 2: 12×12×3, 256 kernels of 5×5": LECTURE_TABLE_2,
+    "custom": None,
+}
 
 
 @dataclass(frozen=True)
@@ -132,6 +129,37 @@ class Lesson:
     equivalence_check: Check  # depthwise then pointwise == conv2d with W[n, c] = P[n, c] · D[c]
     parameters_text: str
     code_caption: str
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        """What the page shows after the predict question, in order (the expander with the math aside)."""
+        return (
+            Section("The two stages, on one example", (
+                Text(self.pipeline_text), Chart(self.pipeline_figure, "pipeline"))),
+            Section("The lecture's table, computed", (
+                Text(self.table),
+                Columns(((Text(self.standard_total),), (Text(self.separable_total),)), "totals", (1, 2), 10),
+                Caption(COUNTING_CONVENTION))),
+            Section("How much cheaper: 1/N + 1/k²", (
+                Metrics(self.ratio_metrics, "ratio_metrics"), Formula(self.ratio_latex), self.ratio_check,
+                Text(self.ratio_reason),  # ends with the heading of the counts below: standard, then separable
+                Metrics(self.counts[:3], "standard_counts"), Metrics(self.counts[3:], "separable_counts"),
+                Caption(self.bias_caption),
+                Text("**The ratio against the number of kernels, for common kernel sizes**"),
+                Chart(self.ratio_figure, "chart_ratio"), Caption(RATIO_CAPTION))),
+            Section("Between the two: grouped convolution", (
+                Notice(self.groups_warning, "warning", warning=True) if self.groups_warning else None,
+                Text(self.groups_text),
+                Columns(((Chart(self.groups_figure, "chart_groups"),),  # the table under the chart where narrow
+                         (Text(self.groups_table), Caption(self.groups_caption) if self.groups_caption else None)),
+                        "groups"),
+                Text(self.groups_check))),
+            Section("What separability gives up", (
+                Text(EQUIVALENCE_LEAD), Formula(EQUIVALENCE_LATEX), Text(self.patterns_text),
+                Columns(((Chart(self.equivalent_figure, "chart_equivalent"),),
+                         (Text(self.equivalence_example), self.equivalence_check, Text(self.parameters_text))),
+                        "equivalent", (3, 2), 22))),
+        )
 
     def code(self):
         """This layer in NumPy, PyTorch and Keras (codegen), computed when shown."""
@@ -370,11 +398,12 @@ def equivalence_texts(config: Config, example: Equivalence) -> tuple[str, Check,
     )
     out_channels, out_height, out_width = example.out_shape
     if example.difference < 1e-9:
-        check = Check(True, f"Checked on a random {example_channels}×{config.height}×{config.width} input: depthwise "
-                            f"then pointwise equals conv2d with W (output {out_channels}×{out_height}×{out_width}); "
-                            f"the largest absolute difference is {example.difference:.2g}, rounding in floating point.")
+        check = Check(f"Checked on a random {example_channels}×{config.height}×{config.width} input: depthwise then "
+                      f"pointwise equals conv2d with W (output {out_channels}×{out_height}×{out_width}); the largest "
+                      f"absolute difference is {example.difference:.2g}, rounding in floating point.", holds=True)
     else:
-        check = Check(False, f"Depthwise then pointwise and conv2d with W differ by up to {example.difference:.3g}.")
+        check = Check(f"Depthwise then pointwise and conv2d with W differ by up to {example.difference:.3g}.",
+                      holds=False)
     example_shape = (example_channels, config.height, config.width)
     layer_standard = engine.standard_cost(config.in_shape, size, kernels, config.stride, config.padding)
     layer_separable = engine.depthwise_separable_cost(config.in_shape, size, kernels, config.stride, config.padding)
@@ -444,8 +473,8 @@ def build(config: Config) -> Lesson:
             rf"{{{tex_count(standard.multiplications)}}} = {ratio_text(ratio)}"
             rf"\qquad \frac{{1}}{{N}} + \frac{{1}}{{k^2}} = \frac{{1}}{{{kernels}}} + \frac{{1}}{{{size}^2}} = "
             rf"{ratio_text(formula)}"),
-        ratio_check=(Check(True, f"They agree exactly: both are {ratio.numerator}/{ratio.denominator}.")
-                     if ratio == formula else Check(False, f"They differ: measured {ratio}, formula {formula}.")),
+        ratio_check=Check(f"They agree exactly: both are {ratio.numerator}/{ratio.denominator}." if ratio == formula
+                          else f"They differ: measured {ratio}, formula {formula}.", ratio == formula),
         ratio_reason=ratio_reason(standard, separable, formula),
         counts=tuple(Metric(f"{name}: {label}", viz.count(getattr(cost, field)))
                      for name, cost in (("Standard", standard), ("Separable", separable))

@@ -98,12 +98,10 @@ def page_heading(page_file: str) -> str:
 
 
 def preset_names(page_file: str) -> list[str]:
-    """The keys of a page's PRESETS dict: the Example select box's options, in order."""
-    tree = ast.parse((ROOT / page_file).read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "PRESETS" for t in node.targets):
-            return [key.value for key in node.value.keys]
-    raise AssertionError(f"no PRESETS in {page_file}")
+    """The Example select box's options, in order: the PRESETS of the page's lesson (lessons/<page's name>)."""
+    from importlib import import_module
+    lesson = import_module("lessons." + page_file.removeprefix("pages/").removesuffix(".py"))
+    return list(lesson.PRESETS)
 
 
 def open_page(page, path: str, chart: bool = True) -> None:

@@ -11,6 +11,7 @@ from scipy.signal import correlate2d
 
 import engine
 from engine import ConvConfigError
+from lessons.blocks import Chart, Columns, Metrics, Section
 from lessons.depthwise_separable import (LECTURE_TABLE_1, LECTURE_TABLE_2, Config, build, equivalence,
                                          shown_pipeline)
 from oracle import reference_conv2d
@@ -222,3 +223,31 @@ def test_the_question_names_the_layer_and_the_code_view_the_groups():
     assert lesson.question.startswith("Input 12×10×8 (height × width × channels), N = 16 kernels of 5×5, stride 2, "
                                       'padding "same"')
     assert "groups = 4" in lesson.code_caption
+
+
+def written(blocks) -> str:
+    """Every text, caption, formula, metric and check in these blocks (and sections), in order."""
+    parts = []
+    for block in blocks:
+        if isinstance(block, Section):
+            parts += [block.title, written(block.blocks)]
+        elif isinstance(block, Columns):
+            parts += [written(column) for column in block.columns]
+        elif isinstance(block, Metrics):
+            parts += [f"{metric.label}: {metric.value}" for metric in block.metrics]
+        elif block is not None and not isinstance(block, Chart):
+            parts.append(getattr(block, "markdown", None) or getattr(block, "text", None) or block.latex)
+    return "\n".join(parts)
+
+
+def test_the_sections_write_the_lectures_numbers():
+    sections = build(LECTURE_TABLE_1).sections
+    assert [section.title for section in sections] == [
+        "The two stages, on one example", "The lecture's table, computed", "How much cheaper: 1/N + 1/k²",
+        "Between the two: grouped convolution", "What separability gives up"]
+    text = written(sections)
+    assert "3 × 3 × 3 × 5 × 5 × 128 = **86,400**" in text and "#### Standard: 86,400" in text
+    assert "#### Depthwise separable: 675 + 9,600 = 10,275" in text
+    assert "Standard: multiplications: 86,400" in text and "Separable: multiplications: 10,275" in text
+    charts = [block.key for section in sections for block in section.blocks if isinstance(block, Chart)]
+    assert charts == ["pipeline", "chart_ratio"]  # the other two sit in columns
