@@ -81,6 +81,7 @@ class Columns:
     spec: tuple[int, ...] | int = 2
     min_rem: int = 26
     stacked: bool = False
+    gap: str = "medium"  # "small", "medium" or "large", as st.columns takes it
 
 
 @dataclass(frozen=True)

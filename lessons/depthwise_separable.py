@@ -138,7 +138,7 @@ class Lesson:
                 Text(self.pipeline_text), Chart(self.pipeline_figure, "pipeline"))),
             Section("The lecture's table, computed", (
                 Text(self.table),
-                Columns(((Text(self.standard_total),), (Text(self.separable_total),)), "totals", (1, 2), 10),
+                Columns(((Text(self.standard_total),), (Text(self.separable_total),)), "totals", (1, 2), 10, gap="small"),
                 Caption(COUNTING_CONVENTION))),
             Section("How much cheaper: 1/N + 1/k²", (
                 Metrics(self.ratio_metrics, "ratio_metrics"), Formula(self.ratio_latex), self.ratio_check,
@@ -152,13 +152,13 @@ class Lesson:
                 Text(self.groups_text),
                 Columns(((Chart(self.groups_figure, "chart_groups"),),  # the table under the chart where narrow
                          (Text(self.groups_table), Caption(self.groups_caption) if self.groups_caption else None)),
-                        "groups"),
+                        "groups", gap="large"),
                 Text(self.groups_check))),
             Section("What separability gives up", (
                 Text(EQUIVALENCE_LEAD), Formula(EQUIVALENCE_LATEX), Text(self.patterns_text),
                 Columns(((Chart(self.equivalent_figure, "chart_equivalent"),),
                          (Text(self.equivalence_example), self.equivalence_check, Text(self.parameters_text))),
-                        "equivalent", (3, 2), 22))),
+                        "equivalent", (3, 2), 22, gap="large"))),
         )
 
     def code(self):

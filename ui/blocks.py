@@ -37,7 +37,7 @@ def show_block(block) -> None:
         (st.warning if block.warning else st.info)(block.markdown, icon=f":material/{block.icon}:")
     elif isinstance(block, blocks.Columns):
         columns = ([st.container() for _ in block.columns] if block.stacked
-                   else wrapping_columns(block.spec, block.key, block.min_rem, gap="medium"))
+                   else wrapping_columns(block.spec, block.key, block.min_rem, gap=block.gap))
         for column, column_blocks in zip(columns, block.columns):
             with column:
                 show_blocks(column_blocks)
