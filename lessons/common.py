@@ -60,15 +60,21 @@ def flip_explanation(more: str = "") -> str:
 
 
 def flip_effect(kernels) -> str:
-    """What turning these kernels by 180° does to the output, in one sentence."""
+    """What turning the kernels by 180° does to the output, in one sentence: `kernels` is one (kh, kw) kernel,
+    or the weights (n, channels, kh, kw) of n kernels; one kernel is spoken of in the singular."""
+    kernels = np.asarray(kernels)
+    one = kernels.ndim == 2 or kernels.shape[0] == 1
+    subject, verb, own, negatives = (("this kernel", "is", "its", "its negative") if one
+                                     else ("these kernels", "are", "their", "their negatives"))
     flipped = engine.flip_kernel(kernels)
     if np.array_equal(flipped, kernels):
-        return "These kernels are their own flip (symmetric), so the output is the same as with cross-correlation."
+        return (f"{subject.capitalize()} {verb} {own} own flip (symmetric), so the output is the same as with "
+                "cross-correlation.")
     if np.array_equal(flipped, -kernels):
-        return ("The flip turns these kernels into their negatives (antisymmetric), so every output value changes "
-                "sign against cross-correlation.")
-    return ("These kernels are neither symmetric nor antisymmetric under the flip, so the output differs from "
-            "cross-correlation's in more than its sign.")
+        return (f"The flip turns {subject} into {negatives} (antisymmetric), so every output value changes sign "
+                "against cross-correlation.")
+    return (f"{subject.capitalize()} {verb} neither symmetric nor antisymmetric under the flip, so the output "
+            "differs from cross-correlation's in more than its sign.")
 
 
 def plural(number: int, word: str) -> str:

@@ -3,7 +3,8 @@
 `Config` is what the page's controls choose, its defaults the lecture's example (the 3×3 Sobel
 kernel [1, 2, 1]ᵀ × [1, 0, −1] on a 5×5 image: 81 multiplications against 45 + 27 = 72). `build`
 returns everything the page shows: the kernel's verdict, the flip, the two routes as scans and
-counts, the low-rank terms, and what the real-image panel filters with. No Streamlit.
+counts, the low-rank terms, and what the real-image panel filters with; `sections` says it all as
+blocks (lessons.blocks) for the page to draw. No Streamlit.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from engine import ConvConfigError, ScanTrace
 from viz import separable as figures
 from viz import style
 
-from .blocks import Metric
+from .blocks import Caption, Chart, Check, Columns, Formula, Metric, Metrics, Notice, Section, Text
 from .common import bmatrix, flip_effect, flip_explanation, padding_text
 from .separable_image import ImageFilter
 
@@ -35,6 +36,8 @@ TERMS_HELP = "How many separable (rank-1) kernels to add up; at most the kernel'
 ROUNDING_NOISE = 1e-9  # an error below this times the kernel's largest value is rounding, written as 0
 
 TITLE = "Spatially separable convolution"
+ROUTES_TITLE = "Full kernel against two passes"
+SEPARABLE_CAPTION = "A kernel is separable exactly when only one singular value is non-zero (rank 1)."
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,12 @@ class Verdict:
     singular_values_figure: go.Figure
     text: str  # markdown; for a separable kernel its column × row as display LaTeX, and what it stores
 
+    def section(self) -> Section:
+        """The kernel and the verdict beside the singular values."""
+        sides = ((Chart(self.kernels_figure, "kernels"), Text(self.text)),
+                 (Chart(self.singular_values_figure, "singular"), Caption(SEPARABLE_CAPTION)))
+        return Section("Can this kernel be split?", (Columns(sides, key="verdict", spec=(3, 2)),))
+
 
 @dataclass(frozen=True)
 class Flip:
@@ -113,6 +122,12 @@ class Flip:
     side_by_side: bool  # a kernel and its factors fit in half the width
     captions: list
 
+    def section(self) -> Section:
+        formulas = Columns(((Formula(self.given_latex),), (Formula(self.used_latex),)), key="flip", min_rem=22,
+                           stacked=not self.side_by_side)
+        return Section("Convolution: the kernel turned by 180°",
+                       (Notice(self.explanation, icon="flip"), formulas, *map(Caption, self.captions)))
+
 
 @dataclass(frozen=True)
 class Scan:
@@ -121,6 +136,10 @@ class Scan:
     heading: str
     trace: ScanTrace
     figure: go.Figure
+
+    def blocks(self, key: str) -> tuple:
+        """Its heading over its animation, drawn under `key` (?step_<key>= in a link)."""
+        return Text(self.heading), Chart(self.figure, key)
 
 
 @dataclass(frozen=True)
@@ -137,10 +156,20 @@ class Routes:
     full: Scan
     first: Scan
     second: Scan
+    stacked: bool = False  # presenter mode: the full scan above the two passes, not beside them
 
     @property
     def two_pass_multiplications(self) -> int:
         return self.first_cost.multiplications + self.second_cost.multiplications
+
+    def section(self) -> Section:
+        """The four counts (two a row where narrow), how they are made, whether the outputs agree, and the
+        full scan beside the two passes where each gets about half a wide screen."""
+        scans = Columns((self.full.blocks("scan_full"), (*self.first.blocks("scan_first"),
+                                                          *self.second.blocks("scan_second"))),
+                        key="routes", min_rem=34, stacked=self.stacked)
+        return Section(ROUTES_TITLE, (Metrics(tuple(self.metrics), key="route_costs", min_rem=14), Text(self.counts),
+                                      Check(self.agreement, self.agree, failure="warning"), scans))
 
 
 @dataclass(frozen=True)
@@ -153,6 +182,11 @@ class Terms:
     text: str  # markdown
     kernels_figure: go.Figure
     errors_figure: go.Figure
+
+    def section(self) -> Section:
+        return Section("Any kernel as a sum of separable kernels", (
+            Caption(self.note) if self.note else None, Text(self.text), Chart(self.kernels_figure, "terms"),
+            Chart(self.errors_figure, "errors")))
 
 
 @dataclass(frozen=True)
@@ -173,6 +207,20 @@ class Lesson:
     per_pixel_figure: go.Figure
     per_pixel_caption: str = ("A full k×k kernel multiplies k² times per output pixel; the two passes k + k = 2k "
                               "times (slightly more in pass 1, which also runs over the rows the second pass drops).")
+
+    @property
+    def sections(self) -> tuple:
+        """What the page shows above the real-image panel, as sections in order. For sizes the kernel does not
+        fit they stop at the two routes' title, and `error` says why."""
+        return (self.verdict.section(), self.flip.section() if self.flip else None,
+                self.routes.section() if self.routes else Section(ROUTES_TITLE),
+                self.terms.section() if self.terms else None)
+
+    @property
+    def after_image(self) -> tuple:
+        """What the page shows below the real-image panel."""
+        return (Section("Multiplications per output pixel",
+                        (Chart(self.per_pixel_figure, "per_pixel"), Caption(self.per_pixel_caption))),)
 
     @property
     def code_caption(self) -> str:
@@ -303,7 +351,8 @@ def _routes(config, kernel, col, row, exact, full_cost, first_cost, second_cost,
         scan(f"**The full {kh}×{kw} kernel{flipped_word}**", full, "input"),
         scan(f"**Pass 1: the {kh}×1 column{reversed_word}** gives the intermediate map ({first_cost.out_shape[1]}×"
              f"{first_cost.out_shape[2]})", first, "input"),
-        scan(f"**Pass 2: the 1×{kw} row{reversed_word}** over the intermediate map", second, "intermediate"))
+        scan(f"**Pass 2: the 1×{kw} row{reversed_word}** over the intermediate map", second, "intermediate"),
+        stacked=presenter)
 
 
 def _terms(config, kernel, low_rank, full_cost, two_pass) -> Terms:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import importlib
 import io
 import re
 import urllib.parse
@@ -86,15 +87,22 @@ def app_pages() -> list[tuple[str, str, str]]:
 
 
 def page_heading(page_file: str) -> str:
-    """The page's h1: the first argument of its ui.header(...) or st.title(...) call."""
+    """The page's h1: the first argument of its ui.header(...) or st.title(...) call, written there or a
+    name the page imports (its lesson's TITLE), read from the module that defines it."""
     tree = ast.parse((ROOT / page_file).read_text(encoding="utf-8"))
+    imported = {alias.asname or alias.name: (node.module, alias.name) for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) for alias in node.names}
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args
-                and isinstance(node.args[0], ast.Constant)):
+                and (getattr(node.func.value, "id", None), node.func.attr) in (("ui", "header"), ("st", "title"))):
             continue
-        if (getattr(node.func.value, "id", None), node.func.attr) in (("ui", "header"), ("st", "title")):
-            return node.args[0].value
-    raise AssertionError(f"no ui.header / st.title in {page_file}")
+        title = node.args[0]
+        if isinstance(title, ast.Constant):
+            return title.value
+        if isinstance(title, ast.Name) and title.id in imported:
+            module, name = imported[title.id]
+            return getattr(importlib.import_module(module), name)
+    raise AssertionError(f"no ui.header / st.title with a title written or imported in {page_file}")
 
 
 def preset_names(page_file: str) -> list[str]:

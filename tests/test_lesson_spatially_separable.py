@@ -15,7 +15,8 @@ import engine
 import uploads
 from engine import ConvConfigError
 from lessons import separable_image
-from lessons.common import bmatrix
+from lessons.blocks import Chart, Check, Columns, Metrics, Section, Text
+from lessons.common import bmatrix, flip_effect
 from lessons.spatially_separable import INTRO, Config, build, pass_traces
 
 SOBEL = "Sobel x (lecture: 1 0 −1)"
@@ -78,6 +79,62 @@ def test_the_lectures_example_in_the_words_shown():
     assert r"\begin{bmatrix}1 \\ 2 \\ 1\end{bmatrix} \times \begin{bmatrix}1 & 0 & -1\end{bmatrix}" in lesson.verdict.text
     assert "3 + 3 = **6** numbers instead of 3 × 3 = **9**" in lesson.verdict.text
     assert lesson.routes.agreement == "Same output by both routes, to the last digit."
+
+
+def drawn(items):
+    """Every block as the page draws it, in order: a section, then its blocks; columns, then each column's."""
+    for block in items:
+        if isinstance(block, Section):
+            yield block
+            yield from drawn(block.blocks)
+        elif isinstance(block, Columns):
+            yield block
+            for column in block.columns:
+                yield from drawn(column)
+        elif block is not None:
+            yield block
+
+
+def test_the_sections_hold_the_lectures_81_and_72():
+    lesson = build(Config())
+    shown = list(drawn([*lesson.sections, *lesson.after_image]))
+    assert [block.title for block in shown if isinstance(block, Section)] == [
+        "Can this kernel be split?", "Full kernel against two passes", "Any kernel as a sum of separable kernels",
+        "Multiplications per output pixel"]
+    (metrics,) = [block for block in shown if isinstance(block, Metrics)]
+    assert [(m.label, m.value) for m in metrics.metrics] == [
+        ("Full 3×3 kernel", "81"), ("Pass 1: 3×1", "45"), ("Pass 2: 1×3", "27"), ("Two passes in all", "72")]
+    assert metrics.metrics[-1].delta == "-9 against the full kernel"
+    text = " ".join(block.markdown for block in shown if isinstance(block, Text))
+    assert "positions × 9 multiplications = **81**" in text and "45 + 27 = **72**" in text
+    assert "1 × 72 = **72** multiplications against **81**" in text
+    (check,) = [block for block in shown if isinstance(block, Check)]
+    assert check.holds and check.text == "Same output by both routes, to the last digit."
+    # the chart keys are link parameters (?step_scan_full=): the same keys, in the same order, as before blocks
+    assert [block.key for block in shown if isinstance(block, Chart)] == [
+        "kernels", "singular", "scan_full", "scan_first", "scan_second", "terms", "errors", "per_pixel"]
+    scans = next(block for block in shown if isinstance(block, Columns) and block.key == "routes")
+    assert not scans.stacked and build(Config(), presenter=True).routes.section().blocks[-1].stacked
+
+
+def test_convolution_adds_the_flip_section_and_impossible_sizes_stop_at_the_routes_title():
+    titles = [section.title for section in build(Config(operation="convolution")).sections]
+    assert titles[1] == "Convolution: the kernel turned by 180°" and len(titles) == 4
+    lesson = build(Config(kernel="Gaussian 5×5", height=3, width=3))
+    assert [section and (section.title, len(section.blocks)) for section in lesson.sections] == [
+        ("Can this kernel be split?", 1), None, ("Full kernel against two passes", 0), None]
+
+
+@pytest.mark.parametrize("kernels, sentence", [
+    (np.outer([1, 2, 1], [1, 0, -1]), "The flip turns this kernel into its negative (antisymmetric)"),
+    (np.ones((1, 3, 2, 2)), "This kernel is its own flip (symmetric)"),
+    (np.arange(4.0).reshape(2, 2), "This kernel is neither symmetric nor antisymmetric"),
+    (np.ones((2, 1, 3, 3)), "These kernels are their own flip (symmetric)"),
+    (np.stack([np.outer([1, 2, 1], [1, 0, -1])] * 3)[:, None], "The flip turns these kernels into their negatives"),
+    (np.arange(8.0).reshape(2, 1, 2, 2), "These kernels are neither symmetric nor antisymmetric"),
+])
+def test_the_flips_effect_in_the_kernels_number(kernels, sentence):
+    assert flip_effect(kernels).startswith(sentence)
 
 
 # ---- both routes against scipy, on a table of kernels
