@@ -38,7 +38,7 @@ def _placement(in_hw, kernel, stride, padding, dilation=1) -> tuple[int, int, tu
     """(stride, dilation, ((top, bottom), (left, right))) as the engine places the kernel; the pages use
     one stride and one dilation for both axes."""
     g = plan(in_hw, kernel, stride, padding, dilation)
-    return g["stride"][0], g["dilation"][0], g["pads"]
+    return g.stride[0], g.dilation[0], g.pads
 
 
 def _padded(padding, pads) -> list[str]:

@@ -104,8 +104,8 @@ def windows(x: np.ndarray, kernel_hw, stride=1, padding=0, dilation=1):
     looks into a padded copy of x, or into x itself when there is no padding.
     """
     g = plan(x.shape[1:], kernel_hw, stride, padding, dilation)
-    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = g["kernel"], g["stride"], g["dilation"], g["out"]
-    xp = pad_input(x, g["pads"]) if any(g["pads"][0] + g["pads"][1]) else np.asarray(x)
+    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = g.kernel, g.stride, g.dilation, g.out
+    xp = pad_input(x, g.pads) if any(g.pads[0] + g.pads[1]) else np.asarray(x)
     s_c, s_h, s_w = xp.strides
     return _view(xp, (xp.shape[0], ho, wo, kh, kw), (s_c, sh * s_h, sw * s_w, dh * s_h, dw * s_w)), g
 
@@ -139,8 +139,8 @@ def phase_planes(x: np.ndarray, g, dtype, split_rows: bool = True):
     (0, i * dh)) and output row oy meets plane row oy * sh + r instead.
     With nothing to pad or split, planes is x itself (C-contiguous), neither copied nor converted.
     """
-    (kh, kw), (sh, sw), (dh, dw) = g["kernel"], g["stride"], g["dilation"]
-    (top, bottom), (left, right) = g["pads"]
+    (kh, kw), (sh, sw), (dh, dw) = g.kernel, g.stride, g.dilation
+    (top, bottom), (left, right) = g.pads
     c, h, w = x.shape
     sh = sh if split_rows else 1
     row_phases, rows = _phases(kh, sh, dh)
@@ -166,7 +166,7 @@ def _tap_views(x: np.ndarray, g, dtype) -> list:
     memory. Kernel columns j and j + sw / gcd(sw, dw) fall in the same column phase, one shift
     further on: one view for each such class of columns.
     """
-    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = g["kernel"], g["stride"], g["dilation"], g["out"]
+    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = g.kernel, g.stride, g.dilation, g.out
     planes, _, cols = phase_planes(x, g, dtype, split_rows=False)
     _, s_q, s_c, s_h, s_w = planes.strides
     period = sw // math.gcd(sw, dw)
@@ -190,7 +190,7 @@ def im2col_blocks(x: np.ndarray, g, dtype, limit: int = IM2COL_LIMIT, all_channe
     memory stays bounded and, when `limit` is small, in the processor's cache.
     """
     c = x.shape[0]
-    (kh, kw), (ho, wo) = g["kernel"], g["out"]
+    (kh, kw), (ho, wo) = g.kernel, g.out
     taps = kh * kw
     rows = max(1, min(ho, limit // (taps * wo * (c if all_channels else 1))))
     chunk = c if all_channels or rows < ho else max(1, min(c, limit // (taps * ho * wo)))
@@ -229,7 +229,7 @@ def conv2d(x, w, stride=1, padding=0, dilation=1, bias=None, *, operation="corre
     w = kernel_as_used(w, operation)
     n, c, kh, kw = w.shape
     g = plan(x.shape[1:], (kh, kw), stride, padding, dilation)
-    ho, wo = g["out"]
+    ho, wo = g.out
     dtype = np.result_type(x.dtype, w.dtype, np.float32)  # integers compute in float64
     weights = w.reshape(n, c * kh * kw).astype(dtype, copy=False)
     out = np.empty((n, ho * wo), dtype=dtype)
@@ -262,9 +262,9 @@ def conv2d_loop(x, w, stride=1, padding=0, dilation=1, bias=None, counter=None, 
         w = w[:, :, ::-1, ::-1]  # true convolution: every kernel turned by 180°, then the same loops
     n_kernels, channels, kh, kw = w.shape
     g = plan(x.shape[1:], (kh, kw), stride, padding, dilation)
-    (sh, sw), (dh, dw) = g["stride"], g["dilation"]
-    xp = pad_input(x, g["pads"])
-    ho, wo = g["out"]
+    (sh, sw), (dh, dw) = g.stride, g.dilation
+    xp = pad_input(x, g.pads)
+    ho, wo = g.out
     out = np.zeros((n_kernels, ho, wo))
     mults = adds = 0
     for n in range(n_kernels):

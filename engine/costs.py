@@ -68,7 +68,7 @@ def standard_cost(in_shape, kernel, out_channels, stride=1, padding=0, dilation=
     c, h, w = checked_in_shape(in_shape)
     n = _kernel_count(out_channels)
     g = plan((h, w), kernel, stride, padding, dilation)
-    (kh, kw), (ho, wo) = g["kernel"], g["out"]
+    (kh, kw), (ho, wo) = g.kernel, g.out
     mults, adds = _count(ho * wo, c * kh * kw, n, bias)
     params = n * c * kh * kw + (n if bias else 0)
     return Cost(mults, adds, params, (n, ho, wo))

@@ -50,7 +50,7 @@ def depthwise_conv2d(x, w, stride=1, padding=0, dilation=1) -> np.ndarray:
     x, w, m = check_depthwise(x, w)
     g = plan(x.shape[1:], w.shape[1:], stride, padding, dilation)
     dtype = np.result_type(x.dtype, w.dtype, np.float32)
-    (ho, wo), (kh, kw), c = g["out"], w.shape[1:], x.shape[0]
+    (ho, wo), (kh, kw), c = g.out, w.shape[1:], x.shape[0]
     weights = w.astype(dtype, copy=False)
     axpy = _axpy(dtype) if ho * wo >= AXPY_MIN_RUN else None
     # BLAS axpy skips a zero weight, which numpy would multiply: 0 * inf is nan; keep numpy's answer
@@ -88,7 +88,7 @@ def _depthwise_axpy(x, weights, m, g, axpy) -> np.ndarray:
     planes, rows, cols = phase_planes(x, g, weights.dtype)
     flat = np.ascontiguousarray(planes, dtype=weights.dtype).reshape(-1)
     n_rows, n_cols, c, hq, wq = planes.shape
-    (ho, wo), n = g["out"], weights.shape[0]
+    (ho, wo), n = g.out, weights.shape[0]
     plane, run = hq * wq, (ho - 1) * wq + wo
     # where kernel cell (i, j) of channel 0 starts reading, in the order of the kernel's cells
     starts = [(p * n_cols + q) * c * plane + r * wq + s for p, r in rows for q, s in cols]
@@ -108,9 +108,9 @@ def depthwise_conv2d_loop(x, w, stride=1, padding=0, dilation=1, counter=None) -
     """The same as `depthwise_conv2d`, one multiplication at a time (counted in `counter`)."""
     x, w, m = check_depthwise(x, w)
     g = plan(x.shape[1:], w.shape[1:], stride, padding, dilation)
-    (sh, sw), (dh, dw) = g["stride"], g["dilation"]
-    xp = pad_input(x, g["pads"])
-    ho, wo = g["out"]
+    (sh, sw), (dh, dw) = g.stride, g.dilation
+    xp = pad_input(x, g.pads)
+    ho, wo = g.out
     out = np.zeros((w.shape[0], ho, wo))
     mults = adds = 0
     for j in range(w.shape[0]):
@@ -227,7 +227,7 @@ def depthwise_cost(in_shape, kernel, multiplier=1, stride=1, padding=0, dilation
     if m < 1:
         raise ConvConfigError(f"depth multiplier must be at least 1, got {m}")
     g = plan((h, w), kernel, stride, padding, dilation)
-    (kh, kw), (ho, wo) = g["kernel"], g["out"]
+    (kh, kw), (ho, wo) = g.kernel, g.out
     mults, adds = _count(ho * wo, kh * kw, c * m, bias)
     return Cost(mults, adds, c * m * kh * kw + (c * m if bias else 0), (c * m, ho, wo))
 
@@ -255,6 +255,6 @@ def grouped_cost(in_shape, kernel, out_channels, groups=1, stride=1, padding=0, 
     n = _kernel_count(out_channels)
     _check_groups(c, n, groups)
     g = plan((h, w), kernel, stride, padding, dilation)
-    (kh, kw), (ho, wo) = g["kernel"], g["out"]
+    (kh, kw), (ho, wo) = g.kernel, g.out
     mults, adds = _count(ho * wo, (c // groups) * kh * kw, n, bias)
     return Cost(mults, adds, n * (c // groups) * kh * kw + (n if bias else 0), (n, ho, wo))

@@ -8,6 +8,7 @@ learning"; relation 15 is the general one:
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
 
 from .errors import ConvConfigError
 
@@ -123,11 +124,19 @@ def resolve_padding(padding) -> tuple:
     return padding, padding
 
 
-def plan(in_hw, kernel_hw, stride=1, padding=0, dilation=1):
-    """Everything about the placement of a kernel over an input, checked.
+@dataclass(frozen=True)
+class Plan:
+    """The placement of a kernel over an input, checked: every pair is (rows, columns)."""
 
-    Returns a dict with stride, dilation, pads ((top, bottom), (left, right)) and out (Ho, Wo).
-    """
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    dilation: tuple[int, int]
+    pads: tuple[tuple[int, int], tuple[int, int]]  # ((top, bottom), (left, right))
+    out: tuple[int, int]  # (Ho, Wo)
+
+
+def plan(in_hw, kernel_hw, stride=1, padding=0, dilation=1) -> Plan:
+    """Everything about the placement of a kernel over an input, checked (a Plan)."""
     (h, w) = in_hw
     h, w = whole_number(h, "input size (rows)"), whole_number(w, "input size (columns)")
     (kh, kw) = as_pair(kernel_hw, "kernel size")
@@ -139,4 +148,4 @@ def plan(in_hw, kernel_hw, stride=1, padding=0, dilation=1):
         _fitted_output_size(h, kh, sh, dh, *pads[0], "rows"),
         _fitted_output_size(w, kw, sw, dw, *pads[1], "columns"),
     )
-    return {"kernel": (kh, kw), "stride": (sh, sw), "dilation": (dh, dw), "pads": pads, "out": out}
+    return Plan(kernel=(kh, kw), stride=(sh, sw), dilation=(dh, dw), pads=pads, out=out)

@@ -64,8 +64,8 @@ def scan_trace(x, w, stride=1, padding=0, dilation=1) -> ScanTrace:
     x, w = check_arrays(x, w)
     n, c, kh, kw = w.shape
     view, g = windows(x.astype(float), (kh, kw), stride, padding, dilation)
-    ho, wo = g["out"]
-    (sh, sw) = g["stride"]
+    ho, wo = g.out
+    (sh, sw) = g.stride
     # products[n, oy, ox, c, i, j] = window(c, oy, ox)[i, j] * w[n, c, i, j]
     products = view.transpose(1, 2, 0, 3, 4)[None] * w[:, None, None]
     products = products.reshape(n * ho * wo, c, kh, kw)
@@ -74,11 +74,11 @@ def scan_trace(x, w, stride=1, padding=0, dilation=1) -> ScanTrace:
     kernel_index, out_row, out_col = (a.ravel() for a in np.meshgrid(np.arange(n), np.arange(ho), np.arange(wo), indexing="ij"))
     per_step = c * kh * kw
     return ScanTrace(
-        padded=pad_input(x.astype(float), g["pads"]),
-        pads=g["pads"],
+        padded=pad_input(x.astype(float), g.pads),
+        pads=g.pads,
         kernels=w.astype(float),
-        stride=g["stride"],
-        dilation=g["dilation"],
+        stride=g.stride,
+        dilation=g.dilation,
         output=sums.reshape(n, ho, wo),
         kernel_index=kernel_index,
         out_row=out_row,
@@ -137,7 +137,7 @@ def depthwise_trace(x, w, stride=1, padding=0, dilation=1) -> DepthwiseTrace:
     x, w, m = check_depthwise(x, w)
     x, w = x.astype(float), w.astype(float)
     view, g = windows(x, w.shape[1:], stride, padding, dilation)  # (C, Ho, Wo, kh, kw)
-    ho, wo = g["out"]
+    ho, wo = g.out
     source = np.arange(w.shape[0]) // m
     # products[s, j] = window of channel j // m at position s, times kernel j
     products = view[source].transpose(1, 2, 0, 3, 4).reshape(ho * wo, w.shape[0], *w.shape[1:]) * w[None]
@@ -145,8 +145,8 @@ def depthwise_trace(x, w, stride=1, padding=0, dilation=1) -> DepthwiseTrace:
     out_row, out_col = (a.ravel() for a in np.meshgrid(np.arange(ho), np.arange(wo), indexing="ij"))
     per_kernel = w.shape[1] * w.shape[2] * np.arange(1, ho * wo + 1)
     return DepthwiseTrace(
-        padded=pad_input(x, g["pads"]), pads=g["pads"], kernels=w, multiplier=m, stride=g["stride"],
-        dilation=g["dilation"], output=sums.T.reshape(w.shape[0], ho, wo), out_row=out_row, out_col=out_col,
-        top=out_row * g["stride"][0], left=out_col * g["stride"][1], products=products, sums=sums,
+        padded=pad_input(x, g.pads), pads=g.pads, kernels=w, multiplier=m, stride=g.stride,
+        dilation=g.dilation, output=sums.T.reshape(w.shape[0], ho, wo), out_row=out_row, out_col=out_col,
+        top=out_row * g.stride[0], left=out_col * g.stride[1], products=products, sums=sums,
         per_kernel_so_far=per_kernel, multiplications_so_far=per_kernel * w.shape[0],
     )

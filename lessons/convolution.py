@@ -154,8 +154,8 @@ def build(config: Config = Config(), frame_ms: int = 800) -> Lesson:
     trace = engine.scan_trace(image, engine.kernel_as_used(weights, config.operation), config.stride,
                               config.padding, config.dilation)
     cost = engine.standard_cost(shape, kernel_size, config.kernels, config.stride, config.padding, config.dilation)
-    (top, bottom), (left, right) = placement["pads"]
-    out_height, out_width = placement["out"]
+    (top, bottom), (left, right) = placement.pads
+    out_height, out_width = placement.out
     size_formulas = [SIZE_FORMULA,
                      axis_size_latex("rows", config.height, config.kernel_height, top, bottom, config.stride,
                                      config.dilation, out_height),
@@ -175,7 +175,7 @@ def build(config: Config = Config(), frame_ms: int = 800) -> Lesson:
                        f"{out_height}×{out_width}×{config.kernels}."),
         size_heading=f"Output size: {out_height}×{out_width}×{config.kernels}",
         size_formulas=size_formulas,
-        padding_note=padding_note(config.padding, placement["pads"]),
+        padding_note=padding_note(config.padding, placement.pads),
         counts={"Multiplications": viz.count(cost.multiplications), "Additions": viz.count(cost.additions),
                 "Parameters": viz.count(cost.params)},
         cost_text=cost_text(config, cost, out_height * out_width),

@@ -109,7 +109,7 @@ class Verdict:
         """The kernel and the verdict beside the singular values."""
         sides = ((Chart(self.kernels_figure, "kernels"), Text(self.text)),
                  (Chart(self.singular_values_figure, "singular"), Caption(SEPARABLE_CAPTION)))
-        return Section("Can this kernel be split?", (Columns(sides, key="verdict", spec=(3, 2)),))
+        return Section("Can this kernel be split?", (Columns(sides, key="verdict", spec=(3, 2), gap="large"),))
 
 
 @dataclass(frozen=True)

@@ -206,8 +206,8 @@ def test_plan_is_dumoulin_visin_on_both_axes_or_names_the_wrong_parameter(hw, ke
         refused_or_equal(lambda: plan(hw, kernel, stride, padding, dilation), wrong, None)
         return
     g = plan(hw, kernel, stride, padding, dilation)
-    assert (g["pads"], g["out"]) == result
-    assert (g["kernel"], g["stride"], g["dilation"]) == (pair(kernel), pair(stride), pair(dilation))
+    assert (g.pads, g.out) == result
+    assert (g.kernel, g.stride, g.dilation) == (pair(kernel), pair(stride), pair(dilation))
 
 
 NOT_WHOLE = st.sampled_from([1.5, 2.0, np.float64(3.0), True, False, "3", None, (3, 3), [2], float("nan")])
