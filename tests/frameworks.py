@@ -62,14 +62,17 @@ def stated(pattern: re.Pattern, code: str) -> int:
 
 
 def _print_comments(code: str) -> dict[tuple[int, int], str]:
-    """{(first line, last line) of each print() statement: the comment after it}."""
+    """{(first line, last line) of each print() statement: the comment after it}. Every print() has one, but
+    print(out), whose array the page shows beside it."""
     comments = {tok.start[0]: tok.string[1:].strip()
                 for tok in tokenize.generate_tokens(io.StringIO(code).readline) if tok.type == tokenize.COMMENT}
     found = {}
     for node in ast.walk(ast.parse(code)):
         if (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
-                and getattr(node.value.func, "id", None) == "print" and node.end_lineno in comments):
-            found[(node.lineno, node.end_lineno)] = comments[node.end_lineno]
+                and getattr(node.value.func, "id", None) == "print"):
+            assert node.end_lineno in comments or ast.unparse(node) == "print(out)", ast.unparse(node)
+            if node.end_lineno in comments:
+                found[(node.lineno, node.end_lineno)] = comments[node.end_lineno]
     return found
 
 

@@ -80,7 +80,7 @@ def test_flattening_keras(config, keras):
         x = volume.transpose(1, 2, 0)[None].astype("float32")  # H × W × C
         v = engine.flatten(volume, "HWC")
         np.testing.assert_array_equal(np.asarray(flatten(x))[0], v)
-        kernel, bias = (np.asarray(w, dtype=float) for w in dense.get_weights())
+        kernel, bias = (np.asarray(w.value, dtype=float) for w in (dense.kernel, dense.bias))
         np.testing.assert_allclose(np.asarray(model(x))[0], v @ kernel + bias, rtol=1e-4, atol=1e-3)
 
 
