@@ -105,7 +105,7 @@ STANDARD = [  # C, H, W, N kernels, kh, kw, stride, padding, dilation, operation
     (1, 8, 7, 1, 3, 2, 2, "valid", 3, "correlation"),
     (1, 2, 16, 4, 1, 7, 3, 3, 1, "correlation"),
     (4, 16, 16, 4, 7, 7, 3, "same", 3, "convolution"),  # the largest the page allows: random arrays
-    (1, 5, 5, 1, 3, 3, 1, ((1, 2), (0, 1)), 1, "correlation"),  # (before, after) on each axis
+    (1, 5, 5, 1, 3, 3, 1, ((1, 2), (0, 1)), 1, "correlation"),  # (before, after) per axis: the engine's, no page's
 ]
 
 

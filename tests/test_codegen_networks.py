@@ -139,6 +139,8 @@ def test_mobilenet_keras(config, keras):
     ns = run(code.keras)
     model = ns["model"]
     assert model.count_params() - ns["batchnorm"] == total.params == stated(PARAMS, code.keras)
+    if (alpha, resolution) == (1.0, 224):
+        assert model.count_params() == 4_253_864  # the total of its model.summary(), 4.3M in keras.io's table
     kinds = (keras.layers.Conv2D, keras.layers.DepthwiseConv2D)
     convolutions = [layer for layer in model.layers if isinstance(layer, kinds)]
     counted = [layer for layer in layers if layer.kind != "average pool"]  # the classifier is a 1 × 1 Conv2D
