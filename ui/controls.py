@@ -161,7 +161,7 @@ def reset_page() -> None:
 
 
 def reset_button(where=None) -> None:
-    """"Reset to the lecture's example": every control of the page back to its default."""
+    """"Reset to the lecture's example": every control of the page back to its default. No help text:
+    a button with one is wrapped in the tooltip element presenter mode hides."""
     (where or st.sidebar).button("Reset to the lecture's example", key="_reset", on_click=reset_page,
-                                 icon=":material/restart_alt:", width="stretch",
-                                 help="Every control on this page back to the lecture's example.")
+                                 icon=":material/restart_alt:", width="stretch")
