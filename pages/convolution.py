@@ -4,7 +4,6 @@ import streamlit as st
 
 import engine
 import ui
-from engine import ConvConfigError
 from lessons.common import COUNTING_CONVENTION
 from lessons.convolution import CODE_CAPTION, INTRO, KERNEL_HELP, LOOP_NOTE, PADDINGS, SIZE_INTRO, Config, build
 
@@ -36,17 +35,13 @@ def lesson(config, frame_ms):
     return build(config, frame_ms)
 
 
-try:
-    config = Config(height=height, width=width, channels=channels, input_values=input_values,
-                    kernel_height=kernel_height, kernel_width=kernel_width, kernels=kernels, kernel=kernel,
-                    operation=operation, seed=seed, stride=stride, padding=padding, dilation=dilation)
-    shown = lesson(config, frame_ms)
-except ConvConfigError as error:
-    ui.explain(error)
-    st.stop()
+config = ui.built(lambda: Config(height=height, width=width, channels=channels, input_values=input_values,
+                                 kernel_height=kernel_height, kernel_width=kernel_width, kernels=kernels,
+                                 kernel=kernel, operation=operation, seed=seed, stride=stride, padding=padding,
+                                 dilation=dilation))
+shown = ui.built(lambda: lesson(config, frame_ms))
 
-if not ui.predict(shown.question, shown.answers, shown.explanation, key="convolution"):
-    st.stop()
+ui.ask_first(shown.question, shown.answers, shown.explanation, "convolution")
 ui.show_chart(shown.figure, key="scan")
 
 if shown.flip:

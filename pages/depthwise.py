@@ -4,7 +4,6 @@ import streamlit as st
 
 import engine
 import ui
-from engine import ConvConfigError
 from lessons.depthwise import (CHANNELS_APART, CODE_CAPTION, CUSTOM_START, EXAMPLE_HELP, EXAMPLES, INTRO, KERNEL_HELP,
                                LECTURE, LECTURE_NOTE, MULTIPLIER_HELP, PADDINGS, VOLUMES_TEXT, Config, build)
 
@@ -37,16 +36,11 @@ def lesson(config, frame_ms):
     return build(config, frame_ms)
 
 
-try:
-    shown = lesson(Config.for_example(example, height=height, width=width, channels=channels, kernel_size=kernel_size,
-                                      multiplier=multiplier, pattern=pattern, kernel=kernel, seed=seed, stride=stride,
-                                      padding=padding, dilation=dilation), frame_ms)
-except ConvConfigError as error:
-    ui.explain(error)
-    st.stop()
+shown = ui.built(lambda: lesson(Config.for_example(example, height=height, width=width, channels=channels,
+                                kernel_size=kernel_size, multiplier=multiplier, pattern=pattern, kernel=kernel,
+                                seed=seed, stride=stride, padding=padding, dilation=dilation), frame_ms))
 
-if not ui.predict(shown.question, shown.answers, shown.explanation, key="depthwise"):
-    st.stop()
+ui.ask_first(shown.question, shown.answers, shown.explanation, "depthwise")
 
 st.subheader(shown.scan_title)
 ui.show_chart(shown.scan, key="scan")

@@ -5,7 +5,6 @@ import dataclasses
 import streamlit as st
 
 import ui
-from engine import ConvConfigError
 from lessons import depthwise_separable as topic
 from lessons.depthwise_separable import PRESETS, Config, build
 
@@ -36,16 +35,11 @@ def lesson(config: Config) -> topic.Lesson:
     return build(config)
 
 
-try:
-    shown = lesson(config)
-except ConvConfigError as error:
-    ui.explain(error)
-    st.stop()
+shown = ui.built(lambda: lesson(config))
 
 st.markdown(shown.shapes)
-if not ui.predict(shown.question, [("Multiplications", shown.separable.multiplications)], shown.explanation,
-                  key="depthwise_separable"):
-    st.stop()
+ui.ask_first(shown.question, [("Multiplications", shown.separable.multiplications)], shown.explanation,
+             "depthwise_separable")
 
 ui.show_blocks(shown.sections)
 with st.expander("Show the math: the three counts"):

@@ -3,7 +3,6 @@
 import streamlit as st
 
 import ui
-from engine import ConvConfigError
 from lessons.flattening import (DENSE_EXAMPLES, INTRO, ORDER_HELP, ORDERS, PLAY_SPEEDS, UNITS_HELP, VALUES, Config,
                                 build, last_entry, order_label)
 
@@ -31,15 +30,10 @@ def lesson(config, frame_ms):
     return build(config, frame_ms)
 
 
-try:
-    shown = lesson(Config(channels=channels, height=height, width=width, values=values, seed=seed, order=order,
-                          units=units, example=example, entry=entry), frame_ms)
-except ConvConfigError as error:
-    ui.explain(error)
-    st.stop()
+shown = ui.built(lambda: lesson(Config(channels=channels, height=height, width=width, values=values, seed=seed,
+                                order=order, units=units, example=example, entry=entry), frame_ms))
 
-if not ui.predict(shown.question, shown.answers, shown.explanation, key="flattening"):
-    st.stop()
+ui.ask_first(shown.question, shown.answers, shown.explanation, "flattening")
 
 ui.show_chart(shown.figure, key="flatten")
 st.markdown(shown.entry_text)

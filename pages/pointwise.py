@@ -4,7 +4,6 @@ import streamlit as st
 
 import engine
 import ui
-from engine import ConvConfigError
 from lessons.pointwise import (CHANNELS_HELP, CODE_CAPTION, COUNTING, FIT_TEXT, FIT_TITLE, INTRO, KERNELS_HELP, LOOP,
                                SEED_HELP, Config, build)
 
@@ -28,15 +27,10 @@ def lesson(config, frame_ms):
     return build(config, frame_ms)
 
 
-try:
-    shown = lesson(Config(height=height, width=width, channels=channels, kernels=kernels, pattern=pattern, seed=seed),
-                   frame_ms)
-except ConvConfigError as error:
-    ui.explain(error)
-    st.stop()
+shown = ui.built(lambda: lesson(Config(height=height, width=width, channels=channels, kernels=kernels,
+                                pattern=pattern, seed=seed), frame_ms))
 
-if not ui.predict(shown.question, shown.answers, shown.explanation, key="pointwise"):
-    st.stop()
+ui.ask_first(shown.question, shown.answers, shown.explanation, "pointwise")
 
 st.subheader(shown.scan_title)
 st.markdown(shown.scan_text)

@@ -5,7 +5,6 @@ import streamlit as st
 import engine
 import ui
 import uploads
-from engine import ConvConfigError
 from lessons import separable_image as image
 from lessons.spatially_separable import (CUSTOM_HELP, INTRO, KERNEL_HELP, KERNELS, PADDINGS, TERMS_HELP, TITLE, Config,
                                         build)
@@ -32,15 +31,11 @@ frame_ms = ui.speed()
 
 lesson = st.cache_resource(max_entries=16, show_spinner=False)(build)  # a Lesson is never mutated
 filtered = st.cache_data(max_entries=8, show_spinner=False)(image.filter_image)  # ImageError is not cached
-try:
-    shown = lesson(Config(kernel=kernel, random_size=random_size, custom=custom, operation=operation, height=height,
-                          width=width, pattern=pattern, seed=seed, stride=stride, padding=padding, terms=terms),
-                   frame_ms, ui.presenter())
-except ConvConfigError as error:
-    ui.explain(error)
-    st.stop()
-if (asked := shown.question) and not ui.predict(asked.text, asked.fields, asked.explanation, "spatially_separable"):
-    st.stop()
+shown = ui.built(lambda: lesson(Config(kernel=kernel, random_size=random_size, custom=custom, operation=operation,
+                                height=height, width=width, pattern=pattern, seed=seed, stride=stride,
+                                padding=padding, terms=terms), frame_ms, ui.presenter()))
+if asked := shown.question:
+    ui.ask_first(asked.text, asked.fields, asked.explanation, "spatially_separable")
 
 ui.show_blocks(shown.sections)
 if shown.error:  # sizes the kernel does not fit: the sections stop at the two routes' title

@@ -12,7 +12,7 @@ know nothing of Streamlit; this package is where the pages meet it.
 """
 
 from .blocks import show_blocks, show_metrics
-from .charts import explain, show_chart, wrapping_columns
+from .charts import built, explain, show_chart, wrapping_columns
 from .classroom import classroom_controls, header, presenter
 from .code_view import show_code
 from .controls import (
@@ -28,8 +28,8 @@ from .controls import (
     steps_choice,
     whole_number,
 )
-from .predict import predict
+from .predict import ask_first, predict
 
-__all__ = ["checkbox", "choice", "classroom_controls", "explain", "header", "int_slider", "operation", "padding",
+__all__ = ["ask_first", "built", "checkbox", "choice", "classroom_controls", "explain", "header", "int_slider", "operation", "padding",
            "parsed_text", "predict", "presenter", "radio", "reset_button", "show_blocks", "show_chart", "show_code", "show_metrics", "speed",
            "steps_choice", "whole_number", "wrapping_columns"]

@@ -15,6 +15,16 @@ from .text import escaped, shown
 TRANSCRIPT_STEPS = 60  # steps written out in the "every step as text" list; the rest are downloadable
 
 
+def built(make):
+    """What `make()` builds (a lesson); an impossible configuration is explained instead, and the page
+    stops there."""
+    try:
+        return make()
+    except ConvConfigError as error:
+        explain(error)
+        st.stop()
+
+
 def explain(error: ConvConfigError) -> None:
     """An impossible configuration: what is wrong and how to fix it, never a traceback. The engine's
     message may quote what the student typed (a custom kernel's "**2**"): shown as typed, never

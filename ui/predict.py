@@ -13,6 +13,12 @@ import streamlit as st
 PREDICT = "predict"
 
 
+def ask_first(question: str, fields: list[tuple[str, float]], explanation: str, key: str) -> None:
+    """In predict mode, the page stops at the question until it is answered (see predict)."""
+    if not predict(question, fields, explanation, key=key):
+        st.stop()
+
+
 def predict_mode() -> bool:
     """Whether app.py's "Predict, then reveal" toggle is on."""
     return bool(st.session_state.get(PREDICT, False))
