@@ -227,8 +227,8 @@ def test_start_at_moves_the_flatten_cells():
     from viz import flatten as viz_flatten
 
     values = np.arange(12, dtype=float).reshape(2, 2, 3)
-    figure = viz_flatten.flatten_figure(values, "CHW", selected=None, frame_ms=500)
-    moved = presentation.start_at(figure, 5).to_dict()
+    figure = viz_flatten.flatten_plot(values, "CHW", selected=None, frame_ms=500)  # plotly.py's, to compare with
+    moved = presentation.start_at(viz_flatten.flatten_figure(values, "CHW", selected=None, frame_ms=500), 5).to_dict()
     frame = figure.frames[5]
     assert frame.data
     for index, trace in zip(frame.traces, frame.data):
@@ -236,7 +236,7 @@ def test_start_at_moves_the_flatten_cells():
         assert decode(moved["data"][index]["y"]).tolist() == list(trace.y)
         assert moved["data"][index]["marker"] == figure.data[index].marker.to_plotly_json()  # the rest is kept
     assert moved["layout"]["sliders"][0]["active"] == 5
-    assert presentation.step_count(figure) == len(figure.frames)
+    assert presentation.step_count(viz_flatten.flatten_figure(values, "CHW", frame_ms=500)) == len(figure.frames)
 
 
 def test_every_step_as_text_is_written_when_opened_and_stays_open():

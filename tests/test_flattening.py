@@ -5,7 +5,7 @@ import pytest
 
 import engine
 from test_pages import open_page
-from viz.flatten import flatten_figure, mapping_text
+from viz.flatten import flatten_plot, mapping_text
 
 PAGE = "pages/flattening.py"
 
@@ -59,7 +59,7 @@ def test_every_control_at_its_range_ends():
 @pytest.mark.parametrize("order", ["CHW", "HWC"])
 def test_animation_ends_with_every_cell_in_its_vector_slot(order):
     x = np.arange(24, dtype=float).reshape(2, 3, 4)
-    fig = flatten_figure(x, order)
+    fig = flatten_plot(x, order)
     assert len(fig.frames) == x.size + 1
     last = fig.frames[-1]
     vector = engine.flatten(x, order)

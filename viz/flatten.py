@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from engine import flat_index, source_of
 
 from . import style
+from .animated import AnimatedFigure
 from .scan import BUTTONS_PX, CONTROLS_PX
 
 # Okabe & Ito's colour-blind-safe palette, one colour per channel
@@ -26,8 +27,16 @@ def vector_place(i: int, per_row: int, top: float) -> tuple[float, float]:
 
 
 def flatten_figure(x: np.ndarray, order: str = "CHW", selected: int | None = None, frame_ms: int = 350,
-                   per_row: int = 20) -> go.Figure:
-    """The volume (channels side by side) above the vector; Play moves the cells one by one in vector order."""
+                   per_row: int = 20) -> AnimatedFigure:
+    """The volume (channels side by side) above the vector; Play moves the cells one by one in vector order.
+    Built, and checked, by plotly.py (flatten_plot: a few hundred frames at most), drawn as the
+    app's one animated-figure type."""
+    return AnimatedFigure.from_figure(flatten_plot(x, order, selected, frame_ms, per_row))
+
+
+def flatten_plot(x: np.ndarray, order: str = "CHW", selected: int | None = None, frame_ms: int = 350,
+                 per_row: int = 20) -> go.Figure:
+    """flatten_figure as a plotly.py figure."""
     channels, height, width = x.shape
     n = x.size
     per_row = min(per_row, n)

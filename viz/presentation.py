@@ -1,8 +1,7 @@
 """What the classroom features do to a finished figure: start an animation at a given step, read
 its steps as text, and enlarge it for a projector. No Streamlit here.
 
-Animations are AnimatedFigures (viz.animated), and these functions are its methods; a plotly.py
-figure with frames and a step slider is taken as one (AnimatedFigure.from_figure).
+Animations are AnimatedFigures (viz.animated), and these functions are its methods.
 """
 
 from __future__ import annotations
@@ -20,27 +19,22 @@ from .animated import (  # noqa: F401  (the presenter sizes, re-exported for the
 
 def is_animated(figure) -> bool:
     """A figure with frames and a step slider: the scans and the flatten animation."""
-    return isinstance(figure, AnimatedFigure) or bool(figure.frames and figure.layout.sliders)
+    return isinstance(figure, AnimatedFigure)
 
 
-def animation(figure) -> AnimatedFigure:
-    """An animated figure as an AnimatedFigure."""
-    return figure if isinstance(figure, AnimatedFigure) else AnimatedFigure.from_figure(figure)
+def step_count(figure: AnimatedFigure) -> int:
+    return figure.step_count
 
 
-def step_count(figure) -> int:
-    return animation(figure).step_count
-
-
-def start_at(figure, step: int) -> AnimatedFigure:
+def start_at(figure: AnimatedFigure, step: int) -> AnimatedFigure:
     """A copy of an animated figure that opens at `step` (0-based): it shows that step's frame and the
     step slider points at it, so Play continues from there."""
-    return animation(figure).at_step(step)
+    return figure.at_step(step)
 
 
-def step_texts(figure, steps=None) -> list[str]:
+def step_texts(figure: AnimatedFigure, steps=None) -> list[str]:
     """Steps of an animation in words (all of them, or those of `steps`): see AnimatedFigure.step_texts."""
-    return animation(figure).step_texts(steps)
+    return figure.step_texts(steps)
 
 
 def enlarge(figure, factor: float):
@@ -50,7 +44,7 @@ def enlarge(figure, factor: float):
     animation is enlarged by AnimatedFigure.enlarged (a scan is fitted to the projector's screens).
     """
     if is_animated(figure):
-        return animation(figure).enlarged(factor)
+        return figure.enlarged(factor)
     spec = figure.to_dict()  # plotly.py's to_dict() returns its own copy
     enlarge_spec(spec["data"], spec["layout"], factor)
     return go.Figure(spec, skip_invalid=True)
