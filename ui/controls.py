@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from . import links
-from .links import BIND, checked, checked_text, finite, link_value, seed
+from .links import BIND, checked, finite, link_value, not_taken, parses, seed
 
 CLASSROOM_KEYS = ("present", "predict")  # the switches every page shares; everything else is a page's own
 
@@ -27,51 +27,46 @@ def _fit(key: str, fits, replacement) -> None:
 def int_slider(label: str, key: str, low: int, high: int, default: int, help: str | None = None, where=None,
                disabled: bool = False) -> int:
     """A whole-number slider."""
-    return int(checked(label, key, f"a whole number from {low} to {high}",
-                       lambda: (where or st.sidebar).slider(label, low, high, step=1, key=key, bind=BIND, help=help,
-                                                            disabled=disabled, **seed(key, value=default)),
-                       default))
+    return int(checked(label, key, lambda: (where or st.sidebar).slider(
+        label, low, high, step=1, key=key, bind=BIND, help=help, disabled=disabled, **seed(key, value=default)),
+        default, not_taken(f"a whole number from {low} to {high}")))
 
 
 def choice(label: str, key: str, options, default, help: str | None = None, where=None):
     """A select box."""
     options = list(options)
-    return checked(label, key, "one of the choices in the list",
-                   lambda: (where or st.sidebar).selectbox(label, options, key=key, bind=BIND, help=help,
-                                                           **seed(key, index=options.index(default))), default)
+    return checked(label, key, lambda: (where or st.sidebar).selectbox(
+        label, options, key=key, bind=BIND, help=help, **seed(key, index=options.index(default))),
+        default, not_taken("one of the choices in the list"))
 
 
 def radio(label: str, key: str, options, default, where=None):
     """A row of radio buttons."""
     options = list(options)
-    return checked(label, key, "one of the choices offered",
-                   lambda: (where or st).radio(label, options, horizontal=True, key=key, bind=BIND,
-                                               **seed(key, index=options.index(default))), default)
+    return checked(label, key, lambda: (where or st).radio(
+        label, options, horizontal=True, key=key, bind=BIND, **seed(key, index=options.index(default))),
+        default, not_taken("one of the choices offered"))
 
 
 def steps_choice(label: str, key: str, options, default, help: str | None = None, where=None):
     """A select slider (a few named steps)."""
     options = list(options)
     names = ", ".join(str(o) for o in options)
-    return checked(label, key, f"one of {names}",
-                   lambda: (where or st.sidebar).select_slider(label, options=options, key=key, bind=BIND, help=help,
-                                                               **seed(key, value=default)), default)
+    return checked(label, key, lambda: (where or st.sidebar).select_slider(
+        label, options=options, key=key, bind=BIND, help=help, **seed(key, value=default)),
+        default, not_taken(f"one of {names}"))
 
 
 def checkbox(label: str, key: str, default: bool, help: str | None = None, where=None) -> bool:
     """A checkbox (?key=true or false)."""
-    return bool(checked(label, key, "true or false",
-                        lambda: (where or st.sidebar).checkbox(label, key=key, bind=BIND, help=help,
-                                                               **seed(key, value=default)),
-                        default))
+    return bool(checked(label, key, lambda: (where or st.sidebar).checkbox(
+        label, key=key, bind=BIND, help=help, **seed(key, value=default)), default, not_taken("true or false")))
 
 
 def toggle(label: str, key: str, default: bool = False, help: str | None = None, where=None) -> bool:
     """A switch (?key=true or false)."""
-    return bool(checked(label, key, "true or false",
-                        lambda: (where or st.sidebar).toggle(label, key=key, bind=BIND, help=help,
-                                                             **seed(key, value=default)),
-                        default))
+    return bool(checked(label, key, lambda: (where or st.sidebar).toggle(
+        label, key=key, bind=BIND, help=help, **seed(key, value=default)), default, not_taken("true or false")))
 
 
 def whole_number(label: str, key: str, low: int, high: int, default: int, help: str | None = None, where=None) -> int:
@@ -86,14 +81,16 @@ def whole_number(label: str, key: str, low: int, high: int, default: int, help: 
         return (where or st).number_input(label, min_value=low, max_value=high, step=1, key=key,
                                           bind=None if unreadable else BIND, help=help, **seed(key, value=default))
 
-    return int(checked(label, key, f"a whole number from {low} to {high}", make, default))
+    return int(checked(label, key, make, default, not_taken(f"a whole number from {low} to {high}")))
 
 
 def parsed_text(label: str, key: str, default: str, parse, max_chars: int, help: str | None = None, where=None) -> str:
     """A text box whose text must parse (a custom kernel). Returns the text."""
-    return checked_text(label, key, default, parse, lambda: (where or st.sidebar).text_input(
+    # the default only while the box has no value of its own: Streamlit warns when a box whose value was
+    # set through st.session_state (a link's bad text replaced) is given one
+    return checked(label, key, lambda: (where or st.sidebar).text_input(
         label, key=key, bind=BIND, max_chars=max_chars, help=help,
-        **({} if key in st.session_state else {"value": default})))
+        **({} if key in st.session_state else {"value": default})), default, parses(parse))
 
 
 # ---- the controls several pages share

@@ -15,7 +15,7 @@ import viz
 from engine import ConvConfigError
 from engine.separable import DECIMAL
 
-from .text import escaped, shown
+from .text import escaped, literal, shown
 
 BIND = "query-params"
 NOTICES = "_link_notices"  # key -> the notice about the link's value for that control
@@ -68,19 +68,40 @@ def _rerun_for_link() -> None:
     st.rerun()
 
 
-def link_notice(label: str, key: str, raw: list[str], expected: str, used) -> str:
-    """The message for a link's value that a control could not take: what it needs, what is shown."""
+def link_notice(label: str, key: str, raw: list[str], problem: str, used) -> str:
+    """The message for a link's value that a control could not take: what is wrong, what is shown."""
     if isinstance(used, bool):
         used = "on" if used else "off"
     elif isinstance(used, (int, float)):
         used = viz.number(used)
-    repeated = " (given more than once)" if len(raw) > 1 else ""
-    return (f"**The link's value for “{label}” was not used.** `{key}=` {shown(raw)}{repeated} is not "
-            f"{expected}; showing **{used}** instead. Change it with the control, or fix the link.")
+    return (f"**The link's value for “{label}” was not used.** `{key}=` {shown(raw)} {problem}; showing "
+            f"{literal(str(used))} instead. Change it with the control, or fix the link.")
 
 
-def checked(label: str, key: str, expected: str, make, default=None):
-    """Create a URL-bound control with `make()`, and notice a link value it could not take."""
+def not_taken(expected: str):
+    """The usual check of a link's value: the control must have taken it as written (not 2 for 2.5)."""
+    return lambda raw, value: None if same_value(raw, value) else f"is not {expected}"
+
+
+def parses(parse):
+    """The check of a link's text that must parse (`parse` raises ConvConfigError otherwise)."""
+    def problem(raw: str, value) -> str | None:
+        try:
+            parse(raw)
+        except ConvConfigError as error:
+            return f"cannot be used: {escaped(str(error).rstrip('.'))}"
+        return None
+
+    return problem
+
+
+def checked(label: str, key: str, make, default, problem):
+    """Create a URL-bound control with `make()`, and notice a link value it could not take:
+    `problem(raw text, the control's value)` says what is wrong with it, None when nothing is.
+
+    A value the control took only in part (2.5 for a whole number becomes 2), or text that does not
+    parse, is replaced by the default on a rerun straight after: a link's value wins over
+    st.session_state on the control's first run."""
     st.session_state.setdefault(DEFAULTS, {})[key] = default
     pending = st.session_state.pop(f"_link_notice_{key}", None)
     if pending is not None:
@@ -89,39 +110,16 @@ def checked(label: str, key: str, expected: str, make, default=None):
         drop_from_address(key)
     raw = link_value(key)
     value = make()
-    if raw is not None and (len(raw) > 1 or not same_value(raw[0], value)):
-        message = link_notice(label, key, raw, expected, default if default is not None else value)
-        if default is not None and value != default:
-            st.session_state[f"_link_notice_{key}"] = message
-            _rerun_for_link()
-        notice(key, message)
-    else:
+    wrong = None if raw is None else "is given more than once" if len(raw) > 1 else problem(raw[0], value)
+    if wrong is None:
         notice(key, pending)
+        return value
+    message = link_notice(label, key, raw, wrong, default)
+    if value != default:
+        st.session_state[f"_link_notice_{key}"] = message
+        _rerun_for_link()
+    notice(key, message)
     return value
-
-
-def checked_text(label: str, key: str, default: str, parse, make) -> str:
-    """Create a URL-bound text box with `make()`, whose link value must parse (`parse` raises
-    ConvConfigError otherwise): a tampered link gets a notice and the default. Typed text that does
-    not parse is the page's to explain."""
-    st.session_state.setdefault(DEFAULTS, {})[key] = default
-    pending = st.session_state.pop(f"_link_notice_{key}", None)
-    if pending is not None:
-        st.session_state[key] = default
-    raw = link_value(key)
-    text = make()
-    if raw is not None:
-        try:
-            if len(raw) > 1:
-                raise ConvConfigError("it is given more than once.")
-            parse(raw[0])
-        except ConvConfigError as error:
-            st.session_state[f"_link_notice_{key}"] = (
-                f"**The link's value for “{label}” was not used.** `{key}=` {shown(raw)}: "
-                f"{escaped(str(error).rstrip('.'))}. Showing the default, `{default}`, instead.")
-            _rerun_for_link()
-    notice(key, pending)
-    return text
 
 
 def drop_from_address(key: str) -> None:
