@@ -346,12 +346,13 @@ def test_presenter_mode_on_a_page():
 
 
 @pytest.mark.parametrize("key, value, page, expected", [
-    ("h", 12, "pages/pointwise.py", 5),  # a height the next page's slider does not reach: its default
-    ("h", 2, "pages/flattening.py", 2),
-    ("pad", "full", "pages/depthwise.py", "0"),  # a padding the next page does not offer: its default
+    ("h", 12, "pages/pointwise.py", 5),  # a height the next page's slider does not reach
+    ("h", 3, "pages/flattening.py", 2),  # a height it could take
+    ("pad", "full", "pages/depthwise.py", "0"),  # a padding the next page does not offer
 ])
 def test_a_value_carried_to_another_page_is_fitted_to_its_control(key, value, page, expected):
-    """Pages share control keys; a value the next page's control cannot take becomes its default."""
+    """Pages use the same key names (h, pad), but a value changed on one page does not follow to the next,
+    not even one the next page's control could not take: it opens at its own default."""
     at = open_page("pages/convolution.py")
     widget = at.slider(key=key) if isinstance(value, int) else at.selectbox(key=key)
     widget.set_value(value).run()

@@ -23,8 +23,7 @@ def show_code(caption: str, code, title: str = "Show the code: NumPy, PyTorch, K
     function).
 
     The code is written, and sent, only while the expander is open: opening it reruns the page.
-    Most reruns (a class moving sliders) leave it closed, and its tabs were a fifth of a page's
-    elements. A page opens with it closed.
+    Most reruns (a class moving sliders) leave it closed, and a page opens with it closed.
     """
     expander = st.expander(title, icon=":material/code:", key=SHOW_CODE, on_change="rerun")
     if not expander.open:
