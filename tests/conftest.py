@@ -1,3 +1,4 @@
+import gc
 import sys
 from pathlib import Path
 
@@ -20,6 +21,24 @@ def assert_plotly_js_ready(spec: dict) -> None:
     checked = json.loads(pio.to_json(go.Figure(data=spec["data"], layout=spec["layout"]), validate=False))
     assert checked["data"] == spec["data"]
     assert checked["layout"] == spec["layout"]
+
+
+def pytest_collection_modifyitems(items):
+    """The tests that run PyTorch and Keras last (in their order): once imported, the frameworks stay in
+    the process, their threads and their hundreds of thousands of objects slowing every test after them."""
+    items.sort(key=lambda item: bool({"torch", "keras"} & set(getattr(item, "fixturenames", ()))))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def frameworks_frozen_after_use():
+    """After a module that ran PyTorch or Keras: what they keep for the rest of the session (modules,
+    compiled functions, layer registries) frozen out of the garbage collector's reach. Left to it,
+    every full collection the app's housekeeping makes in the page tests that follow walks them all
+    (0.2 s each, a page test's rerun taking ten times as long)."""
+    yield
+    if "torch" in sys.modules or "keras" in sys.modules:
+        gc.collect()
+        gc.freeze()
 
 
 @pytest.fixture(scope="session")
