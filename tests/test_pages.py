@@ -151,3 +151,10 @@ def test_a_full_garbage_collection_runs_once_the_process_has_grown(monkeypatch):
     monkeypatch.setattr(housekeeping, "_rss", lambda: 0)  # no /proc
     housekeeping.collect_garbage_when_grown()
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize("page", ["pages/convolution.py", "pages/depthwise.py", "pages/depthwise_separable.py"])
+def test_the_padding_help_names_only_the_modes_the_page_offers(page):
+    box = open_page(page).selectbox(key="pad")
+    for mode in ("valid", "same", "full"):
+        assert (f"{mode} (" in box.help) == (mode in box.options), (mode, box.options, box.help)

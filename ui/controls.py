@@ -100,8 +100,15 @@ OPERATIONS = {"cross-correlation": "correlation", "convolution": "convolution"} 
 OPERATION_HELP = ("Cross-correlation slides the kernel as it is, as PyTorch and Keras do (and as this app does "
                   "elsewhere). Convolution in the signal-processing sense, as in scipy.signal.convolve2d, turns "
                   "the kernel by 180° first. The cost is the same either way.")
-PADDING_HELP = ("Zeros added around the input: a number per side, or valid (none), same (output as large as the "
-                "input, at stride 1) or full (every overlap).")
+PADDING_MODES = {"valid": "valid (none)", "same": "same (output as large as the input, at stride 1)",
+                 "full": "full (every overlap)"}
+
+
+def padding_help(options: list[str]) -> str:
+    """What the padding choices mean, naming only the modes offered."""
+    modes = [PADDING_MODES[option] for option in options if option in PADDING_MODES]
+    listed = "" if not modes else ", or " + (modes[0] if len(modes) == 1 else ", ".join(modes[:-1]) + " or " + modes[-1])
+    return f"Zeros added around the input: a number per side{listed}."
 
 
 def speed(speeds: dict[str, int] = SPEEDS) -> int:
@@ -111,7 +118,7 @@ def speed(speeds: dict[str, int] = SPEEDS) -> int:
 
 def padding(options: list[str], default: int | str = 0) -> int | str:
     """The padding: a whole number of zeros per side, or "valid", "same" or "full"."""
-    picked = choice("Padding", "pad", options, str(default), help=PADDING_HELP)
+    picked = choice("Padding", "pad", options, str(default), help=padding_help(options))
     return int(picked) if picked.isdigit() else picked
 
 
