@@ -74,8 +74,8 @@ def link_notice(label: str, key: str, raw: list[str], problem: str, used) -> str
         used = "on" if used else "off"
     elif isinstance(used, (int, float)):
         used = viz.number(used)
-    return (f"**The link's value for “{label}” was not used.** `{key}=` {shown(raw)} {problem}; showing "
-            f"{literal(str(used))} instead. Change it with the control, or fix the link.")
+    return (f"**The link's value for “{label}” was not used.** `{key}=` {shown(raw)} {problem}; showing the "
+            f"default, {literal(str(used))}, instead. Change it with the control, or fix the link.")
 
 
 def not_taken(expected: str):
