@@ -8,6 +8,7 @@ flatten + dense is a convolution whose kernel covers the whole input.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -219,6 +220,12 @@ def equivalence(config: Config, values: np.ndarray) -> str:
     )
 
 
+@functools.lru_cache(maxsize=16)  # the animation depends on these only, not on the dense layer after it
+def animation(values_bytes: bytes, shape: tuple[int, int, int], order: str, entry: int, frame_ms: int):
+    values = np.frombuffer(values_bytes).reshape(shape)
+    return viz_flatten.flatten_figure(values, order, selected=entry, frame_ms=frame_ms)
+
+
 def build(config: Config = Config(), frame_ms: int = PLAY_SPEEDS["normal"]) -> Lesson:
     """The lesson for one configuration; frame_ms is how long Play shows each cell's move."""
     values = volume(config)
@@ -233,7 +240,7 @@ def build(config: Config = Config(), frame_ms: int = PLAY_SPEEDS["normal"]) -> L
     vector = engine.flatten(values, order)
     return Lesson(
         config=config, volume=values, vector=vector,
-        figure=viz_flatten.flatten_figure(values, order, selected=entry, frame_ms=frame_ms),
+        figure=animation(values.astype(float).tobytes(), values.shape, order, entry, frame_ms),
         channel=channel, row=row, column=column,
         question=(f"This {config.channels}×{config.height}×{config.width} volume (channels × height × width) is "
                   f"flattened in {order} order. Entry **{entry}** of the vector: which channel, row and column of "
