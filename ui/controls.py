@@ -20,8 +20,7 @@ def _fit(key: str, fits, replacement) -> None:
     """A value this page's other controls have put out of a control's range (the entry of a volume
     that shrank) is replaced by `replacement(value)` before the control is made."""
     if key in st.session_state and not fits(st.session_state[key]):
-        st.session_state[key] = replacement(st.session_state[key])
-        st.session_state[f"_link_reset_{key}"] = True
+        links.replace(key, replacement(st.session_state[key]))
 
 
 def int_slider(label: str, key: str, low: int, high: int, default: int, help: str | None = None, where=None,
@@ -140,8 +139,7 @@ def forget_page_state() -> None:
         if not key.startswith("_") and key not in CLASSROOM_KEYS:
             del st.session_state[key]
             links.drop_from_address(key)
-    for key in [key for key in st.session_state if key.startswith(("_link_notice_", "_link_reset_"))]:
-        del st.session_state[key]
+    links.forget_notices()
     st.session_state[links.DEFAULTS] = {}
 
 
@@ -159,9 +157,7 @@ def reset_page() -> None:
     forgotten control's value from the address again, where this page's values still are."""
     for key, default in st.session_state.get(links.DEFAULTS, {}).items():
         st.session_state[key] = default
-    for key in [key for key in st.session_state if key.startswith(("_link_notice_", "_link_reset_"))]:
-        del st.session_state[key]
-    st.session_state[links.NOTICES] = {}
+    links.forget_notices()
 
 
 def reset_button(where=None) -> None:

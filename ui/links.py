@@ -20,8 +20,6 @@ from .text import escaped, literal, shown
 BIND = "query-params"
 NOTICES = "_link_notices"  # key -> the notice about the link's value for that control
 RERUN = "_link_rerun"  # set when handling a link's value reruns the page
-
-
 DEFAULTS = "_defaults"  # key -> the default of each control the page has made
 
 
@@ -105,8 +103,7 @@ def checked(label: str, key: str, make, default, problem):
     st.session_state.setdefault(DEFAULTS, {})[key] = default
     pending = st.session_state.pop(f"_link_notice_{key}", None)
     if pending is not None:
-        st.session_state[key] = default
-        st.session_state[f"_link_reset_{key}"] = True
+        replace(key, default)
         drop_from_address(key)
     raw = link_value(key)
     value = make()
@@ -136,6 +133,20 @@ def drop_from_address(key: str) -> None:
             params.remove_param(key)
     except Exception:  # noqa: BLE001  (an internal API: never worth a traceback)
         pass
+
+
+def replace(key: str, value) -> None:
+    """Give a control `value` through st.session_state before it is made (seed then gives it no initial
+    value, which Streamlit would warn about)."""
+    st.session_state[key] = value
+    st.session_state[f"_link_reset_{key}"] = True
+
+
+def forget_notices() -> None:
+    """Forget the notices about a link's values, those waiting for a rerun included."""
+    for key in [key for key in st.session_state if key.startswith(("_link_notice_", "_link_reset_"))]:
+        del st.session_state[key]
+    st.session_state[NOTICES] = {}
 
 
 def seed(key: str, **initial) -> dict:
