@@ -12,6 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 import codegen
+from codegen.text import times
 import engine
 import viz
 from engine import ConvConfigError, Cost
@@ -166,11 +167,6 @@ class Lesson:
         config = self.config
         return codegen.depthwise_separable(config.in_shape, config.kernel_size, config.kernels, config.stride,
                                            config.padding, config.bias, self.groups)
-
-
-def times(*factors) -> str:
-    """'3 × 3 × 1'."""
-    return " × ".join(str(factor) for factor in factors)
 
 
 def ratio_text(value) -> str:
