@@ -25,7 +25,7 @@ from .depthwise import (
     pointwise_conv2d,
     pointwise_conv2d_loop,
 )
-from .separable import two_pass_conv2d
+from .separable import two_pass_conv2d, two_pass_trace
 
 # Scan traces: every step of a scan, feeding both an animation and its counts
 from .trace import DepthwiseTrace, ScanTrace, depthwise_trace, scan_trace
@@ -78,7 +78,7 @@ __all__ = sorted([
     "PADDING_MODES", "effective_span", "output_size", "plan",
     "OPERATIONS", "check_operation", "conv2d", "conv2d_loop", "flip_kernel", "kernel_as_used",
     "depthwise_conv2d", "depthwise_conv2d_loop", "equivalent_kernel", "grouped_conv2d", "pointwise_conv2d",
-    "pointwise_conv2d_loop", "two_pass_conv2d",
+    "pointwise_conv2d_loop", "two_pass_conv2d", "two_pass_trace",
     "DepthwiseTrace", "ScanTrace", "depthwise_trace", "scan_trace",
     "Cost", "standard_cost", "depthwise_cost", "depthwise_separable_cost", "grouped_cost", "pointwise_cost",
     "separable_pass_costs", "spatially_separable_cost",

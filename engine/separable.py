@@ -17,6 +17,7 @@ from .conv import check_operation, conv2d
 from .costs import Cost, checked_in_shape
 from .errors import ConvConfigError
 from .geometry import as_pair, axis_output_size, axis_padding, resolve_padding
+from .trace import scan_trace
 
 MAX_KERNEL = 7
 
@@ -149,6 +150,29 @@ def two_pass_conv2d(x, col, row, stride=1, padding=0, *, operation="correlation"
     and the row, outer(col[::-1], row[::-1]), so each pass uses its factor reversed and the result
     equals conv2d(..., operation="convolution") with outer(col, row). Costs are unchanged.
     """
+    x, passes = _two_passes(x, col, row, stride, padding, operation)
+    (column_kernel, column_stride, column_pads), (row_kernel, row_stride, row_pads) = passes
+    channels = x.shape[0]
+    xs = x.reshape(channels, 1, *x.shape[1:])
+    middle = np.stack([conv2d(xs[c], column_kernel, column_stride, column_pads)[0] for c in range(channels)])
+    out = np.stack([conv2d(middle[c][None], row_kernel, row_stride, row_pads)[0] for c in range(channels)])
+    return middle, out
+
+
+def two_pass_trace(x, col, row, stride=1, padding=0, *, operation="correlation"):
+    """The scans of two_pass_conv2d over x (1, H, W), step by step: (pass 1's ScanTrace, the column
+    down the input; pass 2's, the row across pass 1's output). Pass 2's output is two_pass_conv2d's."""
+    x, passes = _two_passes(x, col, row, stride, padding, operation)
+    (column_kernel, column_stride, column_pads), (row_kernel, row_stride, row_pads) = passes
+    first = scan_trace(x, column_kernel, column_stride, column_pads)
+    return first, scan_trace(first.output, row_kernel, row_stride, row_pads)
+
+
+def _two_passes(x, col, row, stride, padding, operation):
+    """x (C, H, W) as floats, and each pass as (kernel, stride, pads): the kh×1 column with the row stride
+    and the rows' padding, then the 1×kw row with the column stride and the columns' padding. "same" and
+    "full" are resolved for the whole kernel, so each pass pads exactly what the 2-D one would; for
+    convolution each factor is used reversed."""
     x = np.asarray(x)
     if x.ndim != 3:
         raise ConvConfigError(f"input must have shape (channels, height, width), got {x.shape}")
@@ -159,16 +183,10 @@ def two_pass_conv2d(x, col, row, stride=1, padding=0, *, operation="correlation"
         col, row = col[::-1], row[::-1]
     sh, sw = as_pair(stride, "stride")
     ph, pw = resolve_padding(padding)
-    channels = x.shape[0]
-    # Resolve "same"/"full" for the whole kernel, so each pass pads exactly what the 2-D one would.
     pads_h = axis_padding(x.shape[1], len(col), sh, ph, 1, "rows")
     pads_w = axis_padding(x.shape[2], len(row), sw, pw, 1, "columns")
-    xs = x.reshape(channels, 1, *x.shape[1:])
-    column_kernel = col.reshape(1, 1, -1, 1)
-    row_kernel = row.reshape(1, 1, 1, -1)
-    middle = np.stack([conv2d(xs[c], column_kernel, (sh, 1), (pads_h, (0, 0)))[0] for c in range(channels)])
-    out = np.stack([conv2d(middle[c][None], row_kernel, (1, sw), ((0, 0), pads_w))[0] for c in range(channels)])
-    return middle, out
+    return x, ((col.reshape(1, 1, -1, 1), (sh, 1), (pads_h, (0, 0))),
+               (row.reshape(1, 1, 1, -1), (1, sw), ((0, 0), pads_w)))
 
 
 ROUNDING = 1e-12  # float64: a relative difference this small is rounding, not a different result

@@ -239,15 +239,9 @@ class Lesson:
 
 def pass_traces(x, kernel, col, row, stride=1, padding=0, operation="correlation"):
     """The scans of both routes over x (1, H, W): (the full kernel, pass 1 with the kh×1 column, pass 2 with the
-    1×kw row over pass 1's output). Each pass pads its own axis by what the full kernel pads, and for convolution
-    each uses its factor as the engine uses it, reversed; so pass 2's output is engine.two_pass_conv2d's."""
+    1×kw row over pass 1's output), as engine.two_pass_conv2d computes them."""
     full = engine.scan_trace(x, engine.kernel_as_used(kernel, operation)[None, None], stride, padding)
-    rows_pads, columns_pads = full.pads
-    column = engine.kernel_as_used(np.asarray(col, dtype=float), operation)
-    first = engine.scan_trace(x, column[None, None, :, None], (stride, 1), (rows_pads, (0, 0)))
-    row_used = engine.kernel_as_used(np.asarray(row, dtype=float), operation)
-    second = engine.scan_trace(first.output, row_used[None, None, None, :], (1, stride), ((0, 0), columns_pads))
-    return full, first, second
+    return (full, *engine.two_pass_trace(x, col, row, stride, padding, operation=operation))
 
 
 def _verdict(kernel, rank, col, row, exact, low_rank) -> Verdict:
