@@ -24,8 +24,16 @@ def _fit(key: str, fits, replacement) -> None:
 
 
 def int_slider(label: str, key: str, low: int, high: int, default: int, help: str | None = None, where=None,
-               disabled: bool = False) -> int:
-    """A whole-number slider."""
+               disabled: bool = False, shows: int | None = None) -> int:
+    """A whole-number slider. `shows`: a value an example fixes (the lecture's 6×6×16): the slider is then
+    drawn greyed out at that value and returns it; set to custom again, the student's slider starts at
+    `default` (a link's value for it is dropped while the example fixes it)."""
+    if shows is not None:
+        # another widget, keyed by the value it shows and bound to nothing, so the link never carries it
+        (where or st.sidebar).slider(label, low, high, value=int(shows), step=1, key=f"_shows_{key}_{shows}",
+                                     help=help, disabled=True)
+        links.drop_from_address(key)
+        return int(shows)
     return int(checked(label, key, lambda: (where or st.sidebar).slider(
         label, low, high, step=1, key=key, bind=BIND, help=help, disabled=disabled, **seed(key, value=default)),
         default, not_taken(f"a whole number from {low} to {high}")))

@@ -16,8 +16,6 @@ from .animated import AnimatedFigure
 from .scan import BUTTONS_PX, CONTROLS_PX
 
 # Okabe & Ito's colour-blind-safe palette, one colour per channel
-CHANNEL_COLOURS = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
-CHANNEL_SYMBOLS = ["square", "diamond", "circle", "triangle-up", "square-x", "star", "hexagon", "cross"]
 
 
 def vector_place(i: int, per_row: int, top: float) -> tuple[float, float]:
@@ -71,7 +69,7 @@ def flatten_plot(x: np.ndarray, order: str = "CHW", selected: int | None = None,
         traces.append(go.Scatter(
             x=xs[idx], y=ys[idx], mode="markers+text", name=f"channel {c}", text=[text[i] for i in idx],
             textfont=dict(size=12, color="#111111"), hovertext=[hover[i] for i in idx], hoverinfo="text",
-            marker=dict(symbol=CHANNEL_SYMBOLS[c % 8], size=size, color=CHANNEL_COLOURS[c % 8],
+            marker=dict(symbol=style.channel_symbol(c), size=size, color=style.channel_colour(c),
                         line=dict(color="#333333", width=1)),
         ))
     # the vector's empty slots and their indices, drawn once

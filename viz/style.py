@@ -23,6 +23,29 @@ SAMPLED = "#ff9f1c"
 LABEL = "#222222"
 FONT = "Source Sans Pro, Arial, sans-serif"
 
+# One identity per input channel, on every page that draws channels (Depthwise, Pointwise, Depthwise
+# separable, Flattening): channel c's grids, its depthwise map and its share of every pointwise output
+# are outlined and labelled in CHANNEL_COLOURS[c % 8]. The Okabe-Ito palette (colour-blind safe), its
+# yellow darkened so that it reads as text on white; channels 9 to 16 repeat the colours with a dashed
+# outline and another marker, so colour is never the only thing that tells two channels apart.
+CHANNEL_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#9A8500", "#666666"]
+CHANNEL_SYMBOLS = ["square", "diamond", "circle", "triangle-up", "square-x", "star", "hexagon", "cross"]
+
+
+def channel_colour(c: int) -> str:
+    """Channel c's colour (c counted from 0, as an index; the screen says "channel c + 1")."""
+    return CHANNEL_COLOURS[c % len(CHANNEL_COLOURS)]
+
+
+def channel_dash(c: int) -> str:
+    """Channel c's outline: solid for the first eight channels, dashed for the next eight, and so on."""
+    return ("solid", "dash", "dot", "dashdot")[(c // len(CHANNEL_COLOURS)) % 4]
+
+
+def channel_symbol(c: int) -> str:
+    """Channel c's marker, for charts of points (Flattening): the colours' second, shape-based identity."""
+    return CHANNEL_SYMBOLS[(c + c // len(CHANNEL_COLOURS)) % len(CHANNEL_SYMBOLS)]
+
 
 def number(v: float, digits: int = 2) -> str:
     """A cell value for a student: whole numbers without decimals, others to `digits` places."""
