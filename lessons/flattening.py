@@ -1,7 +1,8 @@
 """Flattening: a volume of H×W×C values becomes one vector of H·W·C entries for the fully connected layer.
 
 "CHW" order is PyTorch's nn.Flatten on NCHW (width fastest), "HWC" is Keras' Flatten on channels-last
-(channels fastest). build(config) follows one entry of the vector back to its cell, shows why the order
+(channels fastest). Positions are counted from 1, as on every page (entry 1 is the vector's first; channel,
+row and column 1 the volume's first); the engine and the code count from 0, and the page says so. build(config) follows one entry of the vector back to its cell, shows why the order
 matters to a dense layer's weights, counts the dense layer against global average pooling, and checks that
 flatten + dense is a convolution whose kernel covers the whole input.
 """
@@ -23,7 +24,7 @@ from viz import flatten as viz_flatten
 INTRO = ("Flattening converts the data into a 1-dimensional array for the next layer: the output of the convolutional "
          "layers becomes one long feature vector, connected to the final classification model, the fully-connected "
          "layer. Press ▶ Play to watch every cell travel to its place.")
-COUNTING = "counting 0, 1, 2, …"
+COUNTING = "counting 1, 2, 3, …"  # in CHW order, entry i holds i
 VALUES = (COUNTING, *engine.INPUT_PATTERNS)
 ORDERS = {"CHW (PyTorch nn.Flatten)": "CHW", "HWC (Keras Flatten)": "HWC"}  # label -> engine order
 ORDER_HELP = "CHW: channel by channel, width fastest (PyTorch). HWC: pixel by pixel, channels fastest (Keras)."
@@ -36,7 +37,7 @@ EQUIVALENT_UNITS = 4  # at most this many units in the flatten + dense = convolu
 
 @dataclass(frozen=True)
 class DenseExample:
-    """A network's last volume (channels × height × width) and the dense layer after it."""
+    """A network's last volume (channels, height, width: written H×W×C) and the dense layer after it."""
 
     channels: int
     height: int
@@ -62,14 +63,15 @@ def order_label(order: str) -> str:
 
 
 def last_entry(channels: int, height: int, width: int) -> int:
-    """The last index of the flattened vector."""
-    return channels * height * width - 1
+    """The last entry of the flattened vector, counting from 1: its length."""
+    return channels * height * width
 
 
 @dataclass(frozen=True)
 class Config:
-    """A `channels`×`height`×`width` volume of `values`, flattened in `order` ("CHW" or "HWC"), followed
-    by one `entry` of the vector, then a dense layer of `units` (or one of DENSE_EXAMPLES' networks)."""
+    """A `height`×`width`×`channels` volume of `values`, flattened in `order` ("CHW" or "HWC"), followed
+    by one `entry` of the vector (counting from 1), then a dense layer of `units` (or one of DENSE_EXAMPLES'
+    networks)."""
 
     channels: int = 2
     height: int = 2
@@ -79,7 +81,7 @@ class Config:
     order: str = "CHW"
     units: int = 10
     example: str = VOLUME_ABOVE
-    entry: int = 3
+    entry: int = 4
 
     def __post_init__(self):
         for name in ("channels", "height", "width", "units"):
@@ -92,8 +94,8 @@ class Config:
         if self.example not in DENSE_EXAMPLES:
             raise ConvConfigError(f"example {self.example!r} is not one of {', '.join(DENSE_EXAMPLES)}")
         last = last_entry(self.channels, self.height, self.width)
-        if not 0 <= self.entry <= last:
-            raise ConvConfigError(f"entry {self.entry} is outside the vector: pick one from 0 to {last}")
+        if not 1 <= self.entry <= last:
+            raise ConvConfigError(f"entry {self.entry} is outside the vector: pick one from 1 to {last}")
 
     @property
     def other_order(self) -> str:
@@ -116,7 +118,7 @@ class Lesson:
     volume: np.ndarray  # (C, H, W)
     vector: np.ndarray  # (C·H·W,), in config.order
     figure: viz.AnimatedFigure
-    channel: int  # the cell entry config.entry came from, counting from 0
+    channel: int  # the cell entry config.entry came from, counting from 1
     row: int
     column: int
     question: str  # predict, then reveal: where the entry came from
@@ -138,25 +140,26 @@ class Lesson:
 
 
 def volume(config: Config) -> np.ndarray:
-    """The (C, H, W) volume: 0, 1, 2, … in CHW order, or one of the engine's input patterns."""
+    """The (C, H, W) volume: 1, 2, 3, … in CHW order, or one of the engine's input patterns."""
     shape = (config.channels, config.height, config.width)
     if config.values == COUNTING:
-        return np.arange(np.prod(shape), dtype=float).reshape(shape)
+        return np.arange(1, np.prod(shape) + 1, dtype=float).reshape(shape)
     return engine.input_pattern(config.values, *shape, config.seed)
 
 
 def undo_text(entry: int, cell, shape, order: str) -> str:
-    """Going back from entry i to its cell, step by step."""
+    """Going back from entry i to its cell, step by step; everything counted from 1."""
     channel, row, column = cell
     channels, height, width = shape
     if order == "CHW":
-        rest = entry - channel * height * width
-        return (f"channel c = ⌊i / (H·W)⌋ = ⌊{entry} / {height * width}⌋ = {channel}; what is left, "
-                f"{entry} − {channel}·{height * width} = {rest}, is h·W + w: "
-                f"row h = ⌊{rest} / {width}⌋ = {row}, column w = {rest} − {row}·{width} = {column}")
-    pixel = entry // channels
-    return (f"channel c = i mod C = {entry} mod {channels} = {channel}; the pixel is ⌊i / C⌋ = {pixel} = h·W + w: "
-            f"row h = ⌊{pixel} / {width}⌋ = {row}, column w = {pixel} mod {width} = {column}")
+        rest = entry - 1 - (channel - 1) * height * width
+        return (f"channel c = ⌊(i − 1) / (H·W)⌋ + 1 = ⌊{entry - 1} / {height * width}⌋ + 1 = {channel}; what is "
+                f"left, {entry - 1} − {channel - 1}·{height * width} = {rest}, is (h − 1)·W + (w − 1): "
+                f"row h = ⌊{rest} / {width}⌋ + 1 = {row}, column w = {rest} − {row - 1}·{width} + 1 = {column}")
+    pixel = (entry - 1) // channels
+    return (f"channel c = ((i − 1) mod C) + 1 = ({entry - 1} mod {channels}) + 1 = {channel}; the pixels before "
+            f"it number ⌊(i − 1) / C⌋ = {pixel} = (h − 1)·W + (w − 1): row h = ⌊{pixel} / {width}⌋ + 1 = {row}, "
+            f"column w = ({pixel} mod {width}) + 1 = {column}")
 
 
 def order_matters(config: Config, values: np.ndarray) -> str:
@@ -230,9 +233,10 @@ def build(config: Config = Config(), frame_ms: int = PLAY_SPEEDS["normal"]) -> L
     """The lesson for one configuration; frame_ms is how long Play shows each cell's move."""
     values = volume(config)
     order, entry = config.order, config.entry
-    cell = engine.source_of(entry, values.shape, order)
-    channel, row, column = cell
-    mapping = viz_flatten.mapping_text(*cell, values.shape, order).replace("·", r"\cdot ")
+    index = entry - 1  # the engine counts from 0
+    cell = engine.source_of(index, values.shape, order)
+    channel, row, column = (p + 1 for p in cell)
+    mapping = viz_flatten.mapping_text(*cell, values.shape, order).replace("·", r"\cdot ").replace("−", "-")
     other = config.other_order
     example = DENSE_EXAMPLES[config.example]
     dense_shape = ((example.channels, example.height, example.width, example.units) if example else
@@ -240,19 +244,20 @@ def build(config: Config = Config(), frame_ms: int = PLAY_SPEEDS["normal"]) -> L
     vector = engine.flatten(values, order)
     return Lesson(
         config=config, volume=values, vector=vector,
-        figure=animation(values.astype(float).tobytes(), values.shape, order, entry, frame_ms),
+        figure=animation(values.astype(float).tobytes(), values.shape, order, index, frame_ms),
         channel=channel, row=row, column=column,
-        question=(f"This {config.channels}×{config.height}×{config.width} volume (channels × height × width) is "
+        question=(f"This {config.height}×{config.width}×{config.channels} volume (height × width × channels) is "
                   f"flattened in {order} order. Entry **{entry}** of the vector: which channel, row and column of "
-                  "the volume did it come from (counting from 0)?"),
+                  "the volume did it come from (counting from 1)?"),
         answers=[("Channel", channel), ("Row", row), ("Column", column)],
         explanation=(f"In {order} order {FASTEST[order]}, so cell (c, h, w) lands at\n\n$$\n{mapping}\n$$\n\n"
-                     f"Going back from i = {entry}: {undo_text(entry, cell, values.shape, order)}."),
-        entry_text=(f"Entry **{entry}** of the vector ({viz.number(vector[entry])}) came from channel **{channel}**, "
-                    f"row **{row}**, column **{column}** of the volume (counting from 0)."),
+                     f"Going back from i = {entry}: {undo_text(entry, (channel, row, column), values.shape, order)}."),
+        entry_text=(f"Entry **{entry}** of the vector ({viz.number(vector[index])}) came from channel **{channel}**, "
+                    f"row **{row}**, column **{column}** of the volume (counting from 1, as the lecture does; "
+                    f"in the code below, which counts from 0 as NumPy, PyTorch and Keras do, it is index {index})."),
         mapping=mapping,
         other_order=(f"In {other} order the same cell lands at entry "
-                     f"{engine.flat_index(*cell, values.shape, other)}: "
+                     f"{engine.flat_index(*cell, values.shape, other) + 1}: "
                      f"{viz_flatten.mapping_text(*cell, values.shape, other)}."),
         order_matters=order_matters(config, values),
         dense=dense_sides(*dense_shape),
@@ -262,5 +267,6 @@ def build(config: Config = Config(), frame_ms: int = PLAY_SPEEDS["normal"]) -> L
         code_caption=(f"As code to copy (the button at a block's top right). The NumPy code flattens the volume "
                       f"above in {order} order and applies a dense layer of {config.units} "
                       f"unit{'s' if config.units > 1 else ''}; the PyTorch and Keras code defines the flatten and "
-                      "the dense layer counted above."),
+                      "the dense layer counted above. Code counts from 0: entry i of the page is index i − 1 there, and "
+                      "PyTorch holds the volume as C×H×W."),
     )

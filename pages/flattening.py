@@ -1,4 +1,4 @@
-"""Flattening: a (C, H, W) volume becomes one long vector for the fully connected layer."""
+"""Flattening: an H×W×C volume becomes one long vector for the fully connected layer."""
 
 import streamlit as st
 
@@ -22,7 +22,7 @@ st.sidebar.header("Dense layer")
 units = ui.int_slider("Units", "units", 1, 4096, default.units, help=UNITS_HELP)
 example = ui.choice("Example", "example", DENSE_EXAMPLES, default.example)
 last = last_entry(channels, height, width)
-entry = ui.whole_number(f"Follow one vector entry (0 to {last})", "entry", 0, last, min(default.entry, last))
+entry = ui.whole_number(f"Follow one vector entry (1 to {last})", "entry", 1, last, min(default.entry, last))
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)

@@ -325,7 +325,7 @@ def test_flattening_play_moves_the_cells_and_pause_stops(tab):
     steps = tab.evaluate(f"() => {gd}._fullLayout.sliders[0].steps.length")
     assert steps == 2 * 2 * 3 + 1  # 0 to 12 cells moved, at the defaults C = 2, H = 2, W = 3
     assert tab.evaluate(f"() => {gd}._fullLayout.sliders[0].active") == 0
-    assert tab.evaluate(f"() => {gd}._fullData[1].name") == "channel 0"
+    assert tab.evaluate(f"() => {gd}._fullData[1].name") == "channel 1"
     start_x = tab.evaluate(f"() => [...{gd}._fullData[1].x]")
     start_y = tab.evaluate(f"() => [...{gd}._fullData[1].y]")
 

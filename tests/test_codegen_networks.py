@@ -18,7 +18,7 @@ from frameworks import MULTIPLICATIONS, PARAMS, mult_adds, run, stated
 # ---- the Flattening page --------------------------------------------------------------------------
 
 FLATTENING = [  # C, H, W, units, order, the framework texts' layer (C, H, W, units) when the page shows an example
-    (2, 2, 3, 10, "CHW", None),  # the page's default, values counting 0, 1, 2, …
+    (2, 2, 3, 10, "CHW", None),  # the page's default, values counting 1, 2, 3, …
     (2, 2, 3, 10, "HWC", None),
     (1, 1, 1, 1, "CHW", None),  # the smallest
     (4, 5, 5, 4096, "HWC", None),  # the largest

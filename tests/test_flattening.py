@@ -10,20 +10,20 @@ from viz.flatten import flatten_plot, mapping_text
 PAGE = "pages/flattening.py"
 
 
-def test_default_page_follows_entry_3_of_the_small_example():
+def test_default_page_follows_entry_4_of_the_small_example():
     at = open_page(PAGE)
     text = " ".join(m.value for m in at.markdown)
-    assert "Entry **3** of the vector (3) came from channel **0**, row **1**, column **0**" in text
-    assert r"0\cdot 2\cdot 3 + 1\cdot 3 + 0 = 3" in at.latex[0].value
-    assert any("In HWC order the same cell lands at entry 6" in c.value for c in at.caption)
+    assert "Entry **4** of the vector (4) came from channel **1**, row **2**, column **1**" in text
+    assert r"0\cdot 2\cdot 3 + 1\cdot 3 + 1 = 4" in at.latex[0].value
+    assert any("In HWC order the same cell lands at entry 7" in c.value for c in at.caption)
     assert "largest difference 0" in text
 
 
 def test_keras_order_from_the_url():
-    at = open_page(PAGE, {"order": "HWC (Keras Flatten)", "entry": "1"})
+    at = open_page(PAGE, {"order": "HWC (Keras Flatten)", "entry": "2"})
     text = " ".join(m.value for m in at.markdown)
-    # HWC: entry 1 is channel 1 of pixel (0, 0), which holds 6 in the counting example
-    assert "Entry **1** of the vector (6) came from channel **1**, row **0**, column **0**" in text
+    # HWC: entry 2 is channel 2 of the first pixel, which holds 7 in the counting example (1, 2, 3, … in CHW)
+    assert "Entry **2** of the vector (7) came from channel **2**, row **1**, column **1**" in text
 
 
 @pytest.mark.parametrize("example, params", [("VGG-16: 7×7×512 → 4096 units", 102_764_544),
@@ -76,5 +76,8 @@ def test_animation_ends_with_every_cell_in_its_vector_slot(order):
 
 
 def test_mapping_text_fills_in_the_formula():
-    assert mapping_text(1, 0, 2, (2, 2, 3), "CHW") == "i = c·H·W + h·W + w = 1·2·3 + 0·3 + 2 = 8"
-    assert mapping_text(1, 0, 2, (2, 2, 3), "HWC") == "i = h·W·C + w·C + c = 0·3·2 + 2·2 + 1 = 5"
+    # cell (1, 0, 2) from 0 is channel 2, row 1, column 3 from 1; NumPy's flat index 8 (CHW), 5 (HWC)
+    assert mapping_text(1, 0, 2, (2, 2, 3), "CHW") == "i = (c − 1)·H·W + (h − 1)·W + w = 1·2·3 + 0·3 + 3 = 9"
+    assert mapping_text(1, 0, 2, (2, 2, 3), "HWC") == "i = (h − 1)·W·C + (w − 1)·C + c = 0·3·2 + 2·2 + 2 = 6"
+    x = np.arange(12).reshape(2, 2, 3)
+    assert x.reshape(-1)[9 - 1] == x[1, 0, 2] == np.transpose(x, (1, 2, 0)).reshape(-1)[6 - 1]

@@ -19,19 +19,20 @@ def framework_flatten(volume, order):
 
 
 def cell_of(volume, vector, entry):
-    """The (c, h, w) of a volume whose values are all different, found by value."""
-    (c,), (h,), (w,) = np.nonzero(volume == vector[entry])
-    return c, h, w
+    """The (c, h, w) of a volume whose values are all different, found by value; `entry` and the
+    result counted from 1, as the page counts (NumPy's indexes are one less)."""
+    (c,), (h,), (w,) = np.nonzero(volume == vector[entry - 1])
+    return c + 1, h + 1, w + 1
 
 
-ROWS = [  # config -> (channel, row, column) entry config.entry came from
-    (Config(), (0, 1, 0)),  # the small example: 2×2×3 counting 0..11, entry 3 in CHW order
-    (Config(order="HWC", entry=1), (1, 0, 0)),
-    (Config(order="HWC"), (1, 0, 1)),
-    (Config(channels=3, height=4, width=5, entry=59), (2, 3, 4)),
-    (Config(channels=3, height=4, width=5, order="HWC", entry=59), (2, 3, 4)),
-    (Config(channels=4, height=5, width=5, order="HWC", entry=37), (1, 1, 4)),
-    (Config(channels=1, height=1, width=1, entry=0), (0, 0, 0)),
+ROWS = [  # config -> (channel, row, column) entry config.entry came from, all counted from 1
+    (Config(), (1, 2, 1)),  # the small example: 2×3×2 counting 1..12, entry 4 in CHW order
+    (Config(order="HWC", entry=2), (2, 1, 1)),
+    (Config(order="HWC"), (2, 1, 2)),
+    (Config(channels=3, height=4, width=5, entry=60), (3, 4, 5)),
+    (Config(channels=3, height=4, width=5, order="HWC", entry=60), (3, 4, 5)),
+    (Config(channels=4, height=5, width=5, order="HWC", entry=38), (2, 2, 5)),
+    (Config(channels=1, height=1, width=1, entry=1), (1, 1, 1)),
 ]
 
 
@@ -44,10 +45,10 @@ def test_entries_come_from_their_cells_as_the_frameworks_flatten(config, cell):
     assert cell_of(lesson.volume, lesson.vector, config.entry) == cell
     assert (lesson.channel, lesson.row, lesson.column) == cell
     assert lesson.answers == [("Channel", cell[0]), ("Row", cell[1]), ("Column", cell[2])]
-    assert (f"Entry **{config.entry}** of the vector ({lesson.volume[cell]:g})"
+    assert (f"Entry **{config.entry}** of the vector ({lesson.volume[tuple(p - 1 for p in cell)]:g})"
             f" came from channel **{cell[0]}**, row **{cell[1]}**, column **{cell[2]}**") in lesson.entry_text
     other = "HWC" if config.order == "CHW" else "CHW"
-    landing = int(np.flatnonzero(framework_flatten(lesson.volume, other) == lesson.vector[config.entry])[0])
+    landing = int(np.flatnonzero(framework_flatten(lesson.volume, other) == lesson.vector[config.entry - 1])[0]) + 1
     assert lesson.other_order.startswith(f"In {other} order the same cell lands at entry {landing}: ")
     assert lesson.mapping.endswith(f"= {config.entry}")
     assert f"Going back from i = {config.entry}:" in lesson.explanation
@@ -55,8 +56,9 @@ def test_entries_come_from_their_cells_as_the_frameworks_flatten(config, cell):
 
 def test_the_default_mapping_is_written_out():
     lesson = build(Config())
-    assert lesson.mapping == r"i = c\cdot H\cdot W + h\cdot W + w = 0\cdot 2\cdot 3 + 1\cdot 3 + 0 = 3"
-    assert "row h = ⌊3 / 3⌋ = 1, column w = 3 − 1·3 = 0" in lesson.explanation
+    assert lesson.mapping == r"i = (c - 1)\cdot H\cdot W + (h - 1)\cdot W + w = 0\cdot 2\cdot 3 + 1\cdot 3 + 1 = 4"
+    assert "row h = ⌊3 / 3⌋ + 1 = 2, column w = 3 − 1·3 + 1 = 1" in lesson.explanation
+    assert "index 3" in lesson.entry_text  # what the code, counting from 0, calls it
     assert "the width runs fastest" in lesson.explanation
 
 
@@ -64,7 +66,7 @@ def test_the_default_mapping_is_written_out():
 @given(channels=st.integers(1, 4), height=st.integers(1, 5), width=st.integers(1, 5),
        order=st.sampled_from(["CHW", "HWC"]), data=st.data())
 def test_any_volume_any_entry(channels, height, width, order, data):
-    entry = data.draw(st.integers(0, channels * height * width - 1))
+    entry = data.draw(st.integers(1, channels * height * width))
     lesson = build(Config(channels=channels, height=height, width=width, order=order, entry=entry))
     np.testing.assert_array_equal(lesson.vector, framework_flatten(lesson.volume, order))
     assert cell_of(lesson.volume, lesson.vector, entry) == (lesson.channel, lesson.row, lesson.column)
@@ -124,7 +126,8 @@ def test_flatten_and_dense_is_a_convolution(config):
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda: Config(entry=12), "entry 12 is outside the vector: pick one from 0 to 11"),
+    (lambda: Config(entry=13), "entry 13 is outside the vector: pick one from 1 to 12"),
+    (lambda: Config(entry=0), "entry 0 is outside the vector: pick one from 1 to 12"),
     (lambda: Config(order="WHC"), "order must be one of CHW, HWC"),
     (lambda: Config(channels=0), "channels must be at least 1"),
     (lambda: Config(values="noise"), "values 'noise' are not a pattern"),
@@ -136,5 +139,6 @@ def test_impossible_configurations_name_the_fix(make, message):
 
 
 def test_counting_values_are_the_chw_positions():
+    """Counting from 1: in CHW order (PyTorch's flatten) entry i holds the value i."""
     lesson = build(Config(values=COUNTING, order="HWC"))
-    np.testing.assert_array_equal(lesson.volume[None].reshape(-1), np.arange(12))
+    np.testing.assert_array_equal(lesson.volume[None].reshape(-1), np.arange(1, 13))

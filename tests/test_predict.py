@@ -45,12 +45,13 @@ def pointwise_loop(c, h, w, n):
 
 
 def flatten_source(i, shape, order):
-    """(channel, row, column) of entry i, by NumPy's own index arithmetic."""
+    """(channel, row, column) of entry i, by NumPy's own index arithmetic; all counted from 1, as the
+    page counts (NumPy's index is i − 1)."""
     c, h, w = shape
     if order == "CHW":
-        return tuple(int(v) for v in np.unravel_index(i, (c, h, w)))
-    row, col, channel = np.unravel_index(i, (h, w, c))
-    return int(channel), int(row), int(col)
+        return tuple(int(v) + 1 for v in np.unravel_index(i - 1, (c, h, w)))
+    row, col, channel = np.unravel_index(i - 1, (h, w, c))
+    return int(channel) + 1, int(row) + 1, int(col) + 1
 
 
 # page -> the answer at its default settings; the lecture's figures where the lecture has them
@@ -60,7 +61,7 @@ EXPECTED = {
     "pages/depthwise.py": [depthwise_loop(16, 6, 6, 3)],  # the lecture's 6×6×16, 3×3
     "pages/pointwise.py": [pointwise_loop(3, 5, 5, 2)],
     "pages/depthwise_separable.py": [10_275],  # lecture table 1: 675 + 9,600
-    "pages/flattening.py": list(flatten_source(3, (2, 2, 3), "CHW")),
+    "pages/flattening.py": list(flatten_source(4, (2, 2, 3), "CHW")),
     "pages/network_costs.py": [94.86],  # Howard et al. 2017, Table 2
 }
 # something the revealed page shows that the question must not
@@ -159,10 +160,11 @@ def test_a_wrong_answer_gets_the_right_one_and_the_chart_appears(page):
 
 def test_the_answers_are_written_out_with_their_fields():
     at = open_page("pages/flattening.py")
-    answer(at, [1, 1, 0])
+    answer(at, [2, 2, 1])
     (message,) = feedback(at, "warning")
     c, h, w = EXPECTED["pages/flattening.py"]
-    assert "you said channel 1, row 1 and column 0" in message
+    assert (c, h, w) != (2, 2, 1) and (h, w) == (2, 1)
+    assert "you said channel 2, row 2 and column 1" in message
     assert f"the answer is **channel {c}, row {h} and column {w}** (the row and column were right)" in message
 
 
@@ -223,7 +225,7 @@ def test_a_new_configuration_asks_anew_and_an_answered_one_stays_answered():
 
 def test_a_new_entry_asks_anew_on_the_flattening_page():
     at = open_page("pages/flattening.py", {"order": "HWC (Keras Flatten)"})
-    answer(at, list(flatten_source(3, (2, 2, 3), "HWC")))
+    answer(at, list(flatten_source(4, (2, 2, 3), "HWC")))
     assert feedback(at, "success")
     at.number_input(key="entry").set_value(7).run()
     assert asks(at) and not at.get("plotly_chart")

@@ -53,7 +53,7 @@ def flatten_plot(x: np.ndarray, order: str = "CHW", selected: int | None = None,
     channel_of = np.array([cell[0] for cell in order_cells])
     values = np.array([x[cell] for cell in order_cells])
     text = [style.number(v) for v in values]
-    hover = [f"vector entry {i} ← cell (c={c}, h={h}, w={w}), value {style.number(x[c, h, w])}"
+    hover = [f"vector entry {i + 1} ← channel {c + 1}, row {h + 1}, column {w + 1}, value {style.number(x[c, h, w])}"
              for i, (c, h, w) in enumerate(order_cells)]
     size = 26 if per_row <= 20 else 20
 
@@ -67,7 +67,7 @@ def flatten_plot(x: np.ndarray, order: str = "CHW", selected: int | None = None,
         idx = np.flatnonzero(channel_of == c)
         xs, ys = positions(0)
         traces.append(go.Scatter(
-            x=xs[idx], y=ys[idx], mode="markers+text", name=f"channel {c}", text=[text[i] for i in idx],
+            x=xs[idx], y=ys[idx], mode="markers+text", name=f"channel {c + 1}", text=[text[i] for i in idx],
             textfont=dict(size=12, color="#111111"), hovertext=[hover[i] for i in idx], hoverinfo="text",
             marker=dict(symbol=style.channel_symbol(c), size=size, color=style.channel_colour(c),
                         line=dict(color="#333333", width=1)),
@@ -76,7 +76,7 @@ def flatten_plot(x: np.ndarray, order: str = "CHW", selected: int | None = None,
     slot_x, slot_y = xs1, ys1
     traces.insert(0, go.Scatter(x=slot_x, y=slot_y, mode="markers", hoverinfo="skip", showlegend=False, name="slots",
                                 marker=dict(symbol="square-open", size=size + 4, color="#bbbbbb", line=dict(width=1))))
-    traces.append(go.Scatter(x=slot_x, y=slot_y + 1.0, mode="text", text=[str(i) for i in range(n)], hoverinfo="skip",
+    traces.append(go.Scatter(x=slot_x, y=slot_y + 1.0, mode="text", text=[str(i + 1) for i in range(n)], hoverinfo="skip",
                              textfont=dict(size=10, color="#666666"), showlegend=False, name="index"))
     shapes = []
     if selected is not None and 0 <= selected < n:
@@ -98,7 +98,7 @@ def flatten_plot(x: np.ndarray, order: str = "CHW", selected: int | None = None,
         xs, ys = positions(moved)
         frames.append(go.Frame(name=str(moved), traces=list(range(1, channels + 1)),
                                data=[go.Scatter(x=xs[channel_of == c], y=ys[channel_of == c]) for c in range(channels)]))
-    annotations = [dict(x=c * (width + gap) - 0.5, y=-1.1, text=f"<b>channel {c}</b>", showarrow=False,
+    annotations = [dict(x=c * (width + gap) - 0.5, y=-1.1, text=f"<b>channel {c + 1}</b>", showarrow=False,
                         xanchor="left", font=dict(size=13)) for c in range(channels)]
     annotations.append(dict(x=channels * (width + gap) + 0.5, y=height / 2 - 0.5,
                             text=f"<b>↓ vector of {n} entries<br>({order} order)</b>", showarrow=False,
@@ -138,13 +138,15 @@ def moved_label(moved: int, order_cells) -> str:
     if moved == 0:
         return "0 (the volume as it is)"
     c, h, w = order_cells[moved - 1]
-    return f"{moved} · cell (c {c}, h {h}, w {w}) → entry {moved - 1}"
+    return f"{moved} · channel {c + 1}, row {h + 1}, column {w + 1} → entry {moved}"
 
 
 def mapping_text(c: int, h: int, w: int, shape, order: str) -> str:
-    """The index formula with the numbers filled in, for one cell."""
+    """The index formula with the numbers filled in, for cell (c, h, w) given from 0 (as the engine
+    counts) and written from 1 (as the page counts): entry i, channel c, row h, column w."""
     channels, height, width = shape
-    i = flat_index(c, h, w, shape, order)
+    i = flat_index(c, h, w, shape, order) + 1
+    c, h, w = c + 1, h + 1, w + 1
     if order == "CHW":
-        return f"i = c·H·W + h·W + w = {c}·{height}·{width} + {h}·{width} + {w} = {i}"
-    return f"i = h·W·C + w·C + c = {h}·{width}·{channels} + {w}·{channels} + {c} = {i}"
+        return f"i = (c − 1)·H·W + (h − 1)·W + w = {c - 1}·{height}·{width} + {h - 1}·{width} + {w} = {i}"
+    return f"i = (h − 1)·W·C + (w − 1)·C + c = {h - 1}·{width}·{channels} + {w - 1}·{channels} + {c} = {i}"
