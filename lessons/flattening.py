@@ -2,8 +2,9 @@
 
 "CHW" order is PyTorch's nn.Flatten on NCHW (width fastest), "HWC" is Keras' Flatten on channels-last
 (channels fastest). Positions are counted from 1, as on every page (entry 1 is the vector's first; channel,
-row and column 1 the volume's first); the engine and the code count from 0, and the page says so. build(config) follows one entry of the vector back to its cell, shows why the order
-matters to a dense layer's weights, counts the dense layer against global average pooling, and checks that
+row and column 1 the volume's first); the engine and the code count from 0, and the page says so.
+build(config) follows one entry of the vector back to its cell, shows why the order matters to a dense
+layer's weights, counts the dense layer against global average pooling, and checks that
 flatten + dense is a convolution whose kernel covers the whole input.
 """
 

@@ -16,6 +16,10 @@ def source_text(function) -> str:
     return inspect.getsource(function)
 
 
+NOTATION = (" The page writes volumes H×W×C and counts from 1, as the lecture does; the NumPy and PyTorch "
+            "code holds them channels first, C × H × W (Keras channels last, H × W × C), and indexes from 0.")
+
+
 def show_code(caption: str, code, title: str = "Show the code: NumPy, PyTorch, Keras", names=None,
               source=None) -> None:
     """The current configuration as code to copy: one tab per (name, text) of what `code()` returns
@@ -34,7 +38,7 @@ def show_code(caption: str, code, title: str = "Show the code: NumPy, PyTorch, K
         caption += (" Arrays too large to write out are random whole numbers in the code, so the numbers it "
                     "prints differ from the page's; the shapes and the counts are the same.")
     with expander:
-        st.caption(caption + " Neither framework is needed to run this app.")
+        st.caption(caption + NOTATION + " Neither framework is needed to run this app.")
         tab_names = list(names or [name for name, _ in entries]) + ([source[0]] if source else [])
         tabs = st.tabs(tab_names)
         for tab, (_, text) in zip(tabs, entries):
