@@ -16,15 +16,18 @@ from codegen.text import times
 import engine
 import viz
 from engine import ConvConfigError, Cost
+from viz import pipeline as pipeline_figures
 from viz import separable_cost as figures
 
 from .blocks import Caption, Chart, Check, Columns, Formula, Metric, Metrics, Notice, Section, Text
 from .common import COUNTING_CONVENTION, padding_text
+from .examples import SeparableExample, separable_example
 from .network_costs import mult_adds_factor
 
 EXAMPLE_SEED = 0  # the example weights are whole numbers drawn from this seed, the same on every visit
-SHOWN_CHANNELS, SHOWN_KERNELS, SHOWN_SIDE = 4, 4, 10  # the largest copy of the layer the pipeline draws
+SHOWN_CHANNELS, SHOWN_KERNELS, SHOWN_SIDE = 3, 4, 12  # the largest copy of the layer the pipeline draws
 EXAMPLE_CHANNELS, EXAMPLE_KERNELS = 3, 2  # the equivalent kernel's example for a layer too large to draw
+EQUIVALENT_CHANNELS = 4  # the most channels the equivalent-kernel figure draws of the layer itself
 COUNTED = (("multiplications", "multiplications"), ("additions", "additions"), ("parameters", "params"))  # Cost fields
 
 INTRO = (
@@ -36,8 +39,8 @@ INTRO = (
 EXAMPLE_HELP = "The lecture's two tables, or your own sizes from the sliders below."
 STRIDE_HELP = "The same in the standard and the depthwise convolution."
 GROUPS_HELP = "For the grouped convolution below; it must divide both C and N."
-PRESET_NOTE = ("A lecture table sets the input, channels, kernel size, number of kernels, stride 1 and "
-               "padding 0: the size sliders below are ignored until the example is **custom**. "
+PRESET_NOTE = ("A lecture table fixes the input H×W×C, the kernel size, the number of kernels, stride 1 and "
+               "padding 0: the sliders below show its values, greyed out, until the example is **custom**. "
                "Groups and bias still apply.")
 RATIO_CAPTION = ("The more kernels, the closer the ratio gets to 1/k²: about 9 times fewer multiplications for 3×3 "
                  "kernels, 25 for 5×5. With 1×1 kernels there is nothing to separate, and the two stages cost more "
@@ -105,7 +108,8 @@ class Lesson:
     question: str  # predict: the separable layer's multiplications
     explanation: str
     pipeline_text: str
-    pipeline_figure: go.Figure
+    pipeline_figure: go.Figure  # viz.pipeline.PipelineFigure: the animation through both stages
+    pipeline_check: Check  # the two stages equal the standard convolution with W = P·D, cell for cell
     table: str  # the lecture's table with this layer's numbers
     standard_total: str
     separable_total: str
@@ -136,7 +140,7 @@ class Lesson:
         """What the page shows after the predict question, in order (the expander with the math aside)."""
         return (
             Section("The two stages, on one example", (
-                Text(self.pipeline_text), Chart(self.pipeline_figure, "pipeline"))),
+                Text(self.pipeline_text), Chart(self.pipeline_figure, "pipeline"), self.pipeline_check)),
             Section("The lecture's table, computed", (
                 Text(self.table),
                 Columns(((Text(self.standard_total),), (Text(self.separable_total),)), "totals", (1, 2), 10, gap="small"),
@@ -203,53 +207,95 @@ def lecture_table(config: Config, standard: Cost, depthwise: Cost, pointwise: Co
 
 @dataclass(frozen=True)
 class Pipeline:
-    """A copy of the layer small enough to draw, through both stages and through a standard convolution
-    with weights of its own, and its figure."""
+    """The layer, cut down to what can be drawn (at most SHOWN_SIDE×SHOWN_SIDE×SHOWN_CHANNELS, all N kernels
+    counted, SHOWN_KERNELS drawn), through both stages and through the standard convolution they amount to
+    (lessons.examples.separable_example: the numbers the Depthwise and Pointwise pages show), its costs and
+    the running counts of its animation."""
 
-    x: np.ndarray  # (C, H, W)
-    depthwise_kernels: np.ndarray  # (C, k, k)
-    pointwise_kernels: np.ndarray  # (N, C)
-    standard_kernels: np.ndarray  # (N, C, k, k)
-    depthwise_maps: np.ndarray  # (C, Ho, Wo)
-    pointwise_maps: np.ndarray  # (N, Ho, Wo)
-    standard_maps: np.ndarray  # (N, Ho, Wo)
+    example: SeparableExample
+    in_shape: tuple[int, int, int]  # (C, H, W) drawn
+    depthwise: Cost  # of the drawn layer
+    pointwise: Cost
+    standard: Cost
+    counts: np.ndarray  # (Ho·Wo, 3): depthwise, pointwise, standard multiplications after each position
     figure: go.Figure
+
+    @property
+    def shown_kernels(self) -> int:
+        return min(self.example.pointwise.shape[0], SHOWN_KERNELS)
+
+
+def running_counts(depthwise: Cost, pointwise: Cost, standard: Cost) -> np.ndarray:
+    """The three counts after each output position, row by row: every position costs the same (padded
+    zeros are multiplied too), so after s + 1 of Ho·Wo positions each count is that share of its total."""
+    _, out_height, out_width = standard.out_shape
+    positions = out_height * out_width
+    done = np.arange(1, positions + 1, dtype=np.int64)
+    totals = np.array([depthwise.multiplications, pointwise.multiplications, standard.multiplications], dtype=np.int64)
+    return done[:, None] * totals[None, :] // positions
 
 
 @functools.lru_cache(maxsize=16)  # the figure depends on these only, not on groups or biases
 def pipeline(channels: int, kernels: int, height: int, width: int, size: int, stride: int, padding) -> Pipeline:
-    """The layer's stages on an input of (channels, height, width), with whole-number weights from EXAMPLE_SEED."""
-    rng = np.random.default_rng(EXAMPLE_SEED)
-    x = engine.input_pattern("random integers", channels, height, width, EXAMPLE_SEED)
-    depthwise_kernels = rng.integers(-2, 3, size=(channels, size, size)).astype(float)
-    pointwise_kernels = rng.integers(-2, 3, size=(kernels, channels)).astype(float)
-    standard_kernels = rng.integers(-2, 3, size=(kernels, channels, size, size)).astype(float)
-    depthwise_maps = engine.depthwise_conv2d(x, depthwise_kernels, stride, padding)
-    pointwise_maps = engine.pointwise_conv2d(depthwise_maps, pointwise_kernels)
-    standard_maps = engine.conv2d(x, standard_kernels, stride, padding)
-    return Pipeline(x, depthwise_kernels, pointwise_kernels, standard_kernels, depthwise_maps, pointwise_maps,
-                    standard_maps, figures.pipeline_figure(x, depthwise_maps, pointwise_maps, standard_maps))
+    """The layer's stages on an input of height × width × channels (separable_example's numbers)."""
+    example = separable_example(height, width, channels, size, kernels, EXAMPLE_SEED, stride, padding)
+    in_shape = (channels, height, width)
+    depthwise = engine.depthwise_cost(in_shape, size, 1, stride, padding)
+    pointwise = engine.pointwise_cost(depthwise.out_shape, kernels)
+    standard = engine.standard_cost(in_shape, size, kernels, stride, padding)
+    counts = running_counts(depthwise, pointwise, standard)
+    pads = engine.plan((height, width), size, stride, padding).pads
+    shown = min(kernels, SHOWN_KERNELS)
+    stages = pipeline_figures.Stages(
+        x=np.pad(example.x, ((0, 0), *pads)), pads=pads, depthwise=example.depthwise,
+        depthwise_maps=example.depthwise_maps, pointwise=example.pointwise[:shown], outputs=example.output[:shown],
+        standard=example.standard[:shown], standard_maps=example.standard_maps[:shown], stride=stride,
+        kernels=kernels, counts=counts)
+    return Pipeline(example, in_shape, depthwise, pointwise, standard, counts, pipeline_figures.pipeline_figure(stages))
 
 
 def shown_pipeline(config: Config) -> Pipeline:
-    """The layer cut down to at most 4 channels, 4 kernels and 10×10, to fit the screen."""
-    return pipeline(min(config.channels, SHOWN_CHANNELS), min(config.kernels, SHOWN_KERNELS),
-                    min(config.height, SHOWN_SIDE), min(config.width, SHOWN_SIDE), config.kernel_size, config.stride,
-                    config.padding)
+    """The layer cut down to at most 3 channels of 12×12 (the lecture's largest input), all its kernels."""
+    return pipeline(min(config.channels, SHOWN_CHANNELS), config.kernels, min(config.height, SHOWN_SIDE),
+                    min(config.width, SHOWN_SIDE), config.kernel_size, config.stride, config.padding)
 
 
 def pipeline_text(config: Config, shown: Pipeline) -> str:
-    channels, height, width = shown.x.shape
-    kernels, out_height, out_width = shown.standard_maps.shape
-    shrunk = (channels, kernels, height, width) != (config.channels, config.kernels, config.height, config.width)
+    channels, height, width = shown.in_shape
+    kernels, out_height, out_width = shown.standard.out_shape
+    size = config.kernel_size
+    shrunk = (channels, height, width) != (config.channels, config.height, config.width)
+    which = (f"A copy of this layer cut down to **{height}×{width}×{channels}** (of {config.height}×{config.width}×"
+             f"{config.channels}), to fit the screen, with all {kernels} kernels: the counts in the animation are "
+             "this copy's; the table below counts your layer. " if shrunk else
+             f"This layer, **{height}×{width}×{channels}** with {kernels} kernels of {size}×{size}, at its own size. ")
+    more = kernels - shown.shown_kernels
+    drawn = (f"the first {shown.shown_kernels} of the {kernels} pointwise kernels (1×1×{channels}) and their "
+             f"maps (the other {more} are counted, not drawn)" if more else
+             f"the {kernels} pointwise kernel{'s' if kernels > 1 else ''} (1×1×{channels}) and their maps")
     return (
-        ("A smaller copy of this layer, to fit the screen: " if shrunk else "This layer, ")
-        + f"{channels} channel{'s' if channels > 1 else ''} of {height}×{width}, whole-number weights drawn at random. "
-        f"Each channel gets its own map from the depthwise stage; the pointwise stage mixes those {channels} maps into "
-        f"{kernels}; a standard convolution with {kernels} kernels of {config.kernel_size}×{config.kernel_size}×"
-        f"{channels} gives maps of the same shape, {kernels}×{out_height}×{out_width}, in one step (with other "
-        "weights, so other values)."
+        which + f"Press **Play**: at each of the {out_height}×{out_width} = {out_height * out_width} output positions "
+        f"the {channels} depthwise kernels sit on their own channel's window and give the depthwise maps their value "
+        f"there; then {drawn} mix that pixel's column of {channels} values into the output. On the right, a "
+        f"**standard convolution on the same input**, with kernels W[n, c] = P[n, c] · D[c] ({size}×{size}×"
+        f"{channels}), gives the same output cell for cell. Each channel keeps its colour: its input, its depthwise "
+        "kernel and map, and its weight in every pointwise kernel. Whole-number weights drawn at random (the same "
+        "numbers as the Depthwise and Pointwise pages). That standard convolution is a special one: see *What "
+        "separability gives up* below for what a separable layer can and cannot express."
     )
+
+
+def pipeline_check(shown: Pipeline) -> Check:
+    """The two stages against the standard convolution with W = P·D, on every kernel and position."""
+    example = shown.example
+    kernels, out_height, out_width = example.output.shape
+    difference = example.difference
+    if difference < 1e-9:
+        return Check(f"Checked on all {kernels} kernels at all {out_height}×{out_width} positions: the standard "
+                     "convolution with W = P·D gives the two stages' output cell for cell (largest difference "
+                     f"{difference:.2g}).", holds=True)
+    return Check(f"The two stages and the standard convolution with W = P·D differ by up to {difference:.3g}.",
+                 holds=False)
 
 
 def ratio_reason(standard: Cost, separable: Cost, formula: Fraction) -> str:
@@ -363,7 +409,7 @@ class Equivalence:
 def equivalence(config: Config) -> Equivalence:
     """W[n, c] = P[n, c] · D[c], checked against engine.conv2d on this layer's input size, with the layer's
     own channels and kernels when they fit the screen."""
-    channels = config.channels if config.channels <= SHOWN_CHANNELS else EXAMPLE_CHANNELS
+    channels = config.channels if config.channels <= EQUIVALENT_CHANNELS else EXAMPLE_CHANNELS
     kernels = config.kernels if config.kernels <= SHOWN_KERNELS else EXAMPLE_KERNELS
     rng = np.random.default_rng(EXAMPLE_SEED)
     depthwise, pointwise = example_kernels(channels, kernels, config.kernel_size, rng)
@@ -439,12 +485,10 @@ def build(config: Config) -> Lesson:
     example_text, equivalence_check, parameters_text = equivalence_texts(config, example)
     return Lesson(
         config=config, standard=standard, depthwise=depthwise, pointwise=pointwise, separable=separable,
-        shapes=(f"**Shapes** (channels × height × width): input **{channels}×{config.height}×{config.width}** → "
-                f"depthwise **{channels}×{out_height}×{out_width}** → "
-                f"pointwise **{kernels}×{out_height}×{out_width}**; "
-                f"the standard convolution gives **{kernels}×{out_height}×{out_width}** directly (stride "
-                f"{config.stride}, {padding}). The lecture writes the same input as {config.height}×{config.width}×"
-                f"{channels} (height × width × channels)."),
+        shapes=(f"**Shapes** (H×W×C, height × width × channels, as the lecture writes them): input "
+                f"**{config.height}×{config.width}×{channels}** → depthwise **{out_height}×{out_width}×{channels}** → "
+                f"pointwise **{out_height}×{out_width}×{kernels}**; the standard convolution gives "
+                f"**{out_height}×{out_width}×{kernels}** directly (stride {config.stride}, {padding})."),
         question=(f"Input {config.height}×{config.width}×{channels} (height × width × channels), N = {kernels} kernels "
                   f"of {size}×{size}, stride {config.stride}, {padding}: how many multiplications does the depthwise "
                   "separable layer take, depthwise stage plus pointwise stage?"),
@@ -454,6 +498,7 @@ def build(config: Config) -> Lesson:
                      f"{viz.count(standard.multiplications)} for the standard convolution with the same output."),
         pipeline_text=pipeline_text(config, shown),
         pipeline_figure=shown.figure,
+        pipeline_check=pipeline_check(shown),
         table=table,
         standard_total=f"#### Standard: {viz.count(standard.multiplications)}",
         separable_total=(f"#### Depthwise separable: {viz.count(depthwise.multiplications)} + "
@@ -492,7 +537,9 @@ def build(config: Config) -> Lesson:
         patterns_text=(
             f"So each standard kernel's {size}×{size} channel slices are **scaled copies of the same C patterns** "
             "D₁, D₂, …: kernel 1 and kernel 2 may weigh channel 1's pattern differently, but never use a different "
-            "pattern for it. A standard convolution may give every kernel and channel its own pattern."),
+            "pattern for it. A standard convolution may give every kernel and channel its own pattern. The standard "
+            "kernels in the animation above are of this form, which is why they give the two stages' output exactly; "
+            "a standard layer with kernels not of this form computes maps that no depthwise separable layer can."),
         equivalent_figure=example.figure,
         equivalence_example=example_text,
         equivalence_check=equivalence_check,
@@ -500,5 +547,7 @@ def build(config: Config) -> Lesson:
         code_caption=(
             "This layer as code to copy (the button at a block's top right). The NumPy code computes a depthwise "
             "then a pointwise stage on random values; the PyTorch and Keras code defines the layer, with the "
-            f"separable parameter count above, and the grouped convolution with groups = {groups.used}."),
+            f"separable parameter count above, and the grouped convolution with groups = {groups.used}. The code "
+            f"writes shapes as the libraries do: NumPy and PyTorch channels first, C×H×W ({channels}×{config.height}×"
+            f"{config.width}; PyTorch with a batch of 1 in front), Keras H×W×C as the lecture does."),
     )

@@ -15,15 +15,27 @@ bar, default = st.sidebar, Config()
 preset = PRESETS[ui.choice("Example", "preset", PRESETS, next(iter(PRESETS)), help=topic.EXAMPLE_HELP)]
 if preset is not None:
     bar.caption(topic.PRESET_NOTE)
+
+
+def fixed(field: str):
+    """The lecture table's value of `field`, which its slider shows greyed out; None under custom."""
+    return None if preset is None else getattr(preset, field)
+
+
 bar.header("Input")
-height = ui.int_slider("Input height H", "h", 3, 64, default.height)
-width = ui.int_slider("Input width W", "w", 3, 64, default.width)
-channels = ui.int_slider("Input channels C", "c", 1, 64, default.channels)
+height = ui.int_slider("Input height H", "h", 3, 64, default.height, shows=fixed("height"))
+width = ui.int_slider("Input width W", "w", 3, 64, default.width, shows=fixed("width"))
+channels = ui.int_slider("Input channels C", "c", 1, 64, default.channels, shows=fixed("channels"))
 bar.header("Kernels")
-size = ui.int_slider("Kernel size k", "k", 1, 7, default.kernel_size, help="Every kernel is k×k.")
-kernels = ui.int_slider("Number of kernels N", "n", 1, 512, default.kernels, help="The number of output channels.")
-stride = ui.int_slider("Stride", "stride", 1, 3, default.stride, help=topic.STRIDE_HELP)
-padding = ui.padding(["0", "1", "2", "3", "same"], default.padding)
+size = ui.int_slider("Kernel size k", "k", 1, 7, default.kernel_size, help="Every kernel is k×k.",
+                     shows=fixed("kernel_size"))
+kernels = ui.int_slider("Number of kernels N", "n", 1, 512, default.kernels, help="The number of output channels.",
+                        shows=fixed("kernels"))
+stride = ui.int_slider("Stride", "stride", 1, 3, default.stride, help=topic.STRIDE_HELP, shows=fixed("stride"))
+if preset is None:
+    padding = ui.padding(["0", "1", "2", "3", "same"], default.padding)
+else:  # greyed out at the table's padding, as the sliders are
+    padding = bar.selectbox("Padding", [str(preset.padding)], key=f"_shows_pad_{preset.padding}", disabled=True)
 groups = ui.int_slider("Groups g", "groups", 1, 64, default.groups, help=topic.GROUPS_HELP)
 bias = ui.checkbox("Count biases", "bias", default.bias, help="One bias per output channel (N), in both layers.")
 config = (Config(height, width, channels, size, kernels, stride, padding, groups, bias) if preset is None

@@ -80,7 +80,8 @@ def test_counts_are_the_loop_twins(config):
     assert counts["Separable: additions"] == f"{separable['additions']:,}"
     assert counts["Separable: parameters"] == f"{c * k * k + n * c + biases:,}"
     _, out_height, out_width = out.shape
-    assert f"pointwise **{n}×{out_height}×{out_width}**" in lesson.shapes
+    assert f"pointwise **{out_height}×{out_width}×{n}**" in lesson.shapes  # H×W×C, as the lecture writes it
+    assert f"input **{config.height}×{config.width}×{c}**" in lesson.shapes
 
 
 layers = st.builds(Config, height=st.integers(5, 20), width=st.integers(5, 20), channels=st.integers(1, 16),
@@ -139,26 +140,26 @@ def test_grouped_counts_are_the_grouped_loop():
     assert f"| **2** | 3 × 3 × 2 | **{per_group['multiplications']:,}** |" in lesson.groups_table
 
 
-def test_the_pipeline_is_seeded_and_matches_scipy():
-    config = Config(height=12, width=9, channels=5, kernel_size=3, kernels=6, stride=1, padding=1)
+def test_the_pipeline_is_cut_down_to_what_can_be_drawn_and_says_so():
+    config = Config(height=14, width=9, channels=5, kernel_size=3, kernels=6, stride=1, padding=1)
     shown = shown_pipeline(config)
-    assert shown.x.shape == (4, 10, 9)  # cut down to 4 channels and 10 rows
-    assert shown is shown_pipeline(Config(height=12, width=9, channels=5, kernel_size=3, kernels=6, padding=1,
-                                          bias=True))  # the same figure whatever the biases
-    again = shown_pipeline(Config(height=12, width=9, channels=5, kernel_size=3, kernels=6, padding=1, groups=2))
-    assert np.array_equal(again.depthwise_kernels, shown.depthwise_kernels)
-    for weights in (shown.depthwise_kernels, shown.pointwise_kernels, shown.standard_kernels):
+    assert shown.in_shape == (3, 12, 9)  # at most 3 channels of 12 rows, the lecture's largest input
+    assert shown.example.output.shape == (6, 12, 9)  # every kernel computed and counted
+    assert shown is shown_pipeline(Config(height=14, width=9, channels=5, kernel_size=3, kernels=6, padding=1,
+                                          bias=True, groups=2))  # the same figure whatever the biases and groups
+    for weights in (shown.example.depthwise, shown.example.pointwise):
         assert np.array_equal(weights, np.round(weights)) and np.abs(weights).max() <= 2
-    padded = np.pad(shown.x, ((0, 0), (1, 1), (1, 1)))
-    depthwise = np.stack([correlate2d(padded[c], shown.depthwise_kernels[c], mode="valid") for c in range(4)])
-    assert np.allclose(shown.depthwise_maps, depthwise)
-    assert np.allclose(shown.pointwise_maps, np.einsum("nc,chw->nhw", shown.pointwise_kernels, depthwise))
-    assert np.allclose(shown.standard_maps, reference_conv2d(shown.x, shown.standard_kernels, pads=((1, 1), (1, 1))))
+    padded = np.pad(shown.example.x, ((0, 0), (1, 1), (1, 1)))
+    depthwise = np.stack([correlate2d(padded[c], shown.example.depthwise[c], mode="valid") for c in range(3)])
+    assert np.allclose(shown.example.depthwise_maps, depthwise)
+    assert np.allclose(shown.example.output, np.einsum("nc,chw->nhw", shown.example.pointwise, depthwise))
+    assert np.allclose(shown.example.standard_maps,
+                       reference_conv2d(shown.example.x, shown.example.standard, pads=((1, 1), (1, 1))))
     lesson = build(config)
-    assert lesson.pipeline_text.startswith("A smaller copy of this layer")
-    assert "4 channels of 10×9" in lesson.pipeline_text and "6×10×9" not in lesson.pipeline_text
-    assert "4×10×9" in lesson.pipeline_text  # 4 maps of the standard convolution, as large as the input
-
+    assert lesson.pipeline_text.startswith("A copy of this layer cut down to **12×9×3** (of 14×9×5)")
+    assert "all 6 kernels" in lesson.pipeline_text
+    assert build(LECTURE_TABLE_2).pipeline_text.startswith("This layer, **12×12×3** with 256 kernels of 5×5, at its "
+                                                           "own size")
 
 @pytest.mark.parametrize("config", [
     Config(height=6, width=7, channels=2, kernel_size=3, kernels=4),
