@@ -7,13 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import plotly.graph_objects as go
 
 import codegen
 import engine
 from engine import ConvConfigError
 from viz import count
 from viz import depthwise as viz_depthwise
+from viz import volume3d
 from viz.animated import AnimatedFigure
 
 from .common import padding_text, plural
@@ -30,19 +30,21 @@ CUSTOM = "custom (use the sliders)"
 # example name -> the sizes it fixes (None: the sizes are the student's)
 EXAMPLES = {LECTURE: dict(height=6, width=6, channels=16, kernel_size=3), CUSTOM: None}
 EXAMPLE_HELP = "The lecture's example, or your own sizes from the sliders below."
-LECTURE_NOTE = ("Showing the lecture's example; the sliders for input size, channels and kernel size apply "
-                "when the example is set to custom.")
+LECTURE_NOTE = ("Showing the lecture's example: the greyed sliders show its sizes (6×6 input, 16 channels, "
+                "3×3 kernels); they apply when the example is set to custom.")
 PADDINGS = ["0", "1", "2", "same"]
 KERNEL_HELP = "Random gives every channel its own kernel; a named kernel is used in every channel."
 MULTIPLIER_HELP = "Kernels per input channel (Keras' depth_multiplier)."
 
 CHANNELS_APART = ("A depthwise kernel never looks across channels: channel 2's map knows nothing of channel 1. "
                   "Mixing channels is the pointwise stage's job.")
-VOLUMES_TEXT = ("Drag to turn the volumes. Each sheet is one channel: the input's channels, the thin kernels "
-                "(depth 1, one per channel), and the output maps stacked in the same order.")
-CODE_CAPTION = ("This configuration as code to copy (the button at a block's top right). The NumPy code computes "
-                "the maps above; the PyTorch and Keras code defines the same layer (in PyTorch, a convolution with "
-                "groups=C), with the same parameter count.")
+COLOURS_NOTE = ("Each channel keeps its colour: its input, its kernel and its map are outlined and titled in it "
+                "(channels 9 to 16 dashed), here and in 3-D below; the cells' own colours are their values "
+                "(blue negative, red positive).")
+VOLUMES_TEXT = ("Press Play (or drag the slider) to watch it in 3-D: each sheet is one channel, channel 1 in front. "
+                "Every kernel, a slice of depth 1 outlined in its channel's colour, slides over its own channel "
+                "only, and the output volume fills in one position at a time, through all its maps at once (grey: "
+                "not computed yet). Drag to turn the volumes.")
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,8 @@ class Lesson:
     metrics: dict[str, str]
     cost_text: str
     volumes_title: str
-    volumes: go.Figure  # the three volumes in 3-D
+    volumes: AnimatedFigure  # the scan in 3-D: the input volume's windows, the output volume filling in
+    code_caption: str
 
     def code(self):
         """This configuration in NumPy, PyTorch and Keras (codegen.Snippets), written when asked for."""
@@ -131,6 +134,7 @@ def build(config: Config, frame_ms: int = 800) -> Lesson:
     kernels_text = (f"one {size}×{size} kernel per channel" if multiplier == 1 else
                     f"{multiplier} kernels of {size}×{size} per channel (depth multiplier {multiplier})")
     total = f"{size} × {size} × 1 × {out_h} × {out_w} × {maps} = **{count(cost.multiplications)}**"
+    scan = viz_depthwise.depthwise_scan_figure(trace, frame_ms=frame_ms)
     moves_text = f"Each kernel moves {out_h} × {out_w} = {moves} times"
     multiplies_text = f"multiplies {size} × {size} × 1 = {area} numbers each time"
     return Lesson(
@@ -144,7 +148,7 @@ def build(config: Config, frame_ms: int = 800) -> Lesson:
                      f"multiplications. There are {channels_text} × {plural(multiplier, 'kernel')} per channel = "
                      f"{plural(maps, 'kernel')}: k × k × 1 × Hₒ × Wₒ × kernels = {total}."),
         scan_title=f"Step 1: every channel filtered by its own kernel ({maps} maps of {out_h}×{out_w})",
-        scan=viz_depthwise.depthwise_scan_figure(trace, frame_ms=frame_ms),
+        scan=scan,
         metrics={"Multiplications per kernel": count(per_kernel), "All kernels": count(cost.multiplications),
                  "Parameters": count(cost.params), "Output": f"{out_h}×{out_w}×{maps}"},
         cost_text=(f"{moves_text} and {multiplies_text}: **{count(per_kernel)}** multiplications. There are "
@@ -152,5 +156,10 @@ def build(config: Config, frame_ms: int = 800) -> Lesson:
                    f"{plural(multiplier, 'kernel')} = {maps} kernels: {total}. Parameters: {maps} kernels × {size} × "
                    f"{size} = **{count(cost.params)}** (no bias)."),
         volumes_title=f"Step 2: stack the {maps} maps into the output volume {out_h}×{out_w}×{maps}",
-        volumes=viz_depthwise.volumes_figure(inputs, kernels, trace.output, trace.multiplier),
+        volumes=volume3d.volume_scan_figure(trace, frame_ms=frame_ms),
+        code_caption=(f"This configuration as code to copy (the button at a block's top right). The NumPy code "
+                      f"computes the maps above; the PyTorch and Keras code defines the same layer (in PyTorch, a "
+                      f"convolution with groups={channels}), with the same parameter count. The page writes volumes "
+                      f"H×W×C ({config.height}×{config.width}×{channels}), as the lecture does; PyTorch's tensors are "
+                      f"C×H×W ({channels}×{config.height}×{config.width}, after a batch dimension), Keras' H×W×C."),
     )

@@ -4,21 +4,27 @@ import streamlit as st
 
 import engine
 import ui
-from lessons.depthwise import (CHANNELS_APART, CODE_CAPTION, CUSTOM_START, EXAMPLE_HELP, EXAMPLES, INTRO, KERNEL_HELP,
+from lessons.depthwise import (CHANNELS_APART, COLOURS_NOTE, CUSTOM_START, EXAMPLE_HELP, EXAMPLES, INTRO, KERNEL_HELP,
                                LECTURE, LECTURE_NOTE, MULTIPLIER_HELP, PADDINGS, VOLUMES_TEXT, Config, build)
 
 ui.header("Depthwise convolution", INTRO)
 
 lecture, start = Config(), CUSTOM_START  # the size sliders start at a small custom example
 example = ui.choice("Example", "preset", EXAMPLES, LECTURE, help=EXAMPLE_HELP)
-fixed = example == LECTURE  # the lecture's example sets the sizes; their sliders wait
+fixed = EXAMPLES[example] or {}  # the sizes the example sets: their sliders show them, greyed
+
+
+def size(label: str, key: str, low: int, high: int, name: str) -> int:
+    return ui.int_slider(label, key, low, high, getattr(start, name), shows=fixed.get(name))
+
+
 st.sidebar.header("Input")
-height = ui.int_slider("Input height", "h", 2, 8, start.height, disabled=fixed)
-width = ui.int_slider("Input width", "w", 2, 8, start.width, disabled=fixed)
-channels = ui.int_slider("Input channels", "c", 1, 16, start.channels, disabled=fixed)
+height = size("Input height", "h", 2, 8, "height")
+width = size("Input width", "w", 2, 8, "width")
+channels = size("Input channels", "c", 1, 16, "channels")
 pattern = ui.choice("Input values", "input", engine.INPUT_PATTERNS, lecture.pattern)
 st.sidebar.header("Kernels")
-kernel_size = ui.int_slider("Kernel size", "k", 1, 5, start.kernel_size, disabled=fixed)
+kernel_size = size("Kernel size", "k", 1, 5, "kernel_size")
 multiplier = ui.int_slider("Depth multiplier", "m", 1, 3, lecture.multiplier, help=MULTIPLIER_HELP)
 kernel = ui.choice("Kernel", "kernel", engine.KERNEL_PRESETS, lecture.kernel, help=KERNEL_HELP)
 seed = ui.int_slider("Random seed", "seed", 0, 99, lecture.seed)
@@ -44,6 +50,7 @@ ui.ask_first(shown.question, shown.answers, shown.explanation, "depthwise")
 
 st.subheader(shown.scan_title)
 ui.show_chart(shown.scan, key="scan")
+st.caption(COLOURS_NOTE)
 columns = ui.wrapping_columns(4, "depthwise_costs", 11, gap="small")  # fewer to a row where labels would be cut
 for column, (label, value) in zip(columns, shown.metrics.items()):
     column.metric(label, value)
@@ -54,4 +61,4 @@ st.subheader(shown.volumes_title)
 st.markdown(VOLUMES_TEXT)
 ui.show_chart(shown.volumes, key="volumes")
 
-ui.show_code(CODE_CAPTION, shown.code)
+ui.show_code(shown.code_caption, shown.code)

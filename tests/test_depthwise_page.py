@@ -1,6 +1,8 @@
-"""The Depthwise page and its figures: the lecture's 6x6x16 example, counts per kernel and in all."""
+"""The Depthwise page and its figures: the lecture's 6x6x16 example, counts per kernel and in all, a few
+channels drawn large in their own colours and the others summed up in words."""
 
 import json
+import re
 
 import numpy as np
 import plotly.io as pio
@@ -8,7 +10,9 @@ import pytest
 
 import engine
 from test_pages import open_page
-from viz.depthwise import depthwise_scan_figure, volumes_figure
+from viz import style
+from viz.depthwise import depthwise_scan_figure
+from viz.volume3d import volume_scan_figure
 from conftest import assert_plotly_js_ready
 
 PAGE = "pages/depthwise.py"
@@ -58,19 +62,87 @@ def test_scan_frames_cover_every_position_and_count_like_the_engine(c, m, k, pad
     for frame in spec["frames"]:
         assert "data" not in frame  # the grids are never sent again
     heatmaps = [t for t in spec["data"] if t["type"] == "heatmap"]
-    assert sum(t["name"].startswith("map ") for t in heatmaps) == c * m
+    shown = sum(t["name"].startswith("input channel ") for t in heatmaps)
+    assert 1 <= shown <= min(c, 4)
+    assert sum(t["name"].startswith("map ") for t in heatmaps) == sum(t["name"].startswith("kernel ") for t in heatmaps)
+    assert sum(t["name"].startswith("map ") for t in heatmaps) == shown * m  # every drawn channel's maps
 
 
-def test_volumes_figure_has_a_sheet_per_channel_kernel_and_map():
-    x = np.ones((4, 6, 6))
-    w = np.ones((8, 3, 3))
-    out = engine.depthwise_conv2d(x, w)
-    fig = volumes_figure(x, w, out, 2)
-    meshes = [t for t in fig.data if t.type == "mesh3d"]
-    assert len(meshes) == 3
-    assert [len(m.i) // 2 for m in meshes] == [4 * 36, 8 * 9, 8 * 16]  # two triangles per cell
-    labels = [t for t in fig.data if t.type == "scatter3d"][0].text
-    assert list(labels) == ["input 6×6×4", "8 kernels 3×3×1", "output 4×4×8"]
+def drawn_channels(figure) -> int:
+    return sum(t["type"] == "heatmap" and t["name"].startswith("input channel ") for t in figure.to_dict()["data"])
+
+
+def figure_texts(figure) -> list[str]:
+    spec = figure.to_dict()
+    texts = [a.get("text", "") for a in spec["layout"]["annotations"]]
+    return texts + [f["layout"]["annotations[0].text"] for f in spec["frames"]]
+
+
+@pytest.mark.parametrize("c, h, k", [(16, 6, 3), (3, 5, 3), (4, 8, 3), (3, 8, 1), (2, 6, 3), (1, 6, 3), (9, 8, 5)])
+def test_the_channels_not_drawn_are_counted_in_words(c, h, k):
+    x = np.arange(c * h * h, dtype=float).reshape(c, h, h) % 7
+    w = np.ones((c, k, k))
+    figure = depthwise_scan_figure(engine.depthwise_trace(x, w))
+    shown = drawn_channels(figure)
+    caption = figure.to_dict()["frames"][0]["layout"]["annotations[0].text"]
+    more = c - shown
+    if more == 0:
+        assert "more channel" not in caption
+    else:
+        assert f"… and {more} more channel{'s' if more > 1 else ''} (" in caption
+        first = f"channel {shown + 1}" if more == 1 else f"channels {shown + 1} {'and' if more == 2 else 'to'} {c}"
+        assert f"({first})" in caption
+        assert "the same scan" in caption
+    for text in figure_texts(figure):  # never "maps 3 to 3": a range has two ends
+        assert not re.search(r"(\d+) (?:to|and) \1\b", text), text
+
+
+def test_the_lecture_draws_a_few_channels_large():
+    figure = build_lecture_scan()
+    assert 2 <= drawn_channels(figure) <= 4
+    assert "all 16 kernels: 144 of 2,304 multiplications" in figure.to_dict()["frames"][0]["layout"]["annotations[0].text"]
+
+
+def test_custom_three_channels_are_all_drawn_side_by_side():
+    """5×5×3 (the custom start): all three channels, in one row, so the figure fits a laptop's screen."""
+    x = np.arange(75, dtype=float).reshape(3, 5, 5) % 9
+    spec = depthwise_scan_figure(engine.depthwise_trace(x, np.ones((3, 3, 3)))).to_dict()
+    inputs = [t for t in spec["data"] if t["type"] == "heatmap" and t["name"].startswith("input channel ")]
+    assert len(inputs) == 3
+    assert len({t["y0"] for t in inputs}) == 1  # one row
+    assert sorted(t["x0"] for t in inputs) == [t["x0"] for t in inputs]  # channel 1 left
+    assert spec["layout"]["height"] <= 760
+
+
+def build_lecture_scan():
+    from lessons.depthwise import Config, build
+    return build(Config()).scan
+
+
+def test_every_drawn_grid_is_outlined_and_titled_in_its_channels_colour():
+    x = np.random.default_rng(3).integers(0, 9, size=(3, 5, 5)).astype(float)
+    m = 2
+    spec = depthwise_scan_figure(engine.depthwise_trace(x, np.ones((3 * m, 2, 2)))).to_dict()
+    heatmaps = {t["name"]: t for t in spec["data"] if t["type"] == "heatmap"}
+    outlines = [s for s in spec["layout"]["shapes"] if s["type"] == "rect" and s.get("xref") == "x"]
+    titles = {re.sub("<[^>]+>", "", a["text"]): a for a in spec["layout"]["annotations"][1:]}
+    shown = sum(name.startswith("input channel ") for name in heatmaps)
+    for c in range(shown):
+        grids = [f"input channel {c + 1}"] + [f"{what} {j + 1}" for j in range(c * m, c * m + m)
+                                              for what in ("kernel", "map")]
+        for name in grids:
+            grid = heatmaps[name]
+            _, cols = map(int, grid["z"]["shape"].split(", "))  # a typed array
+            box = [o for o in outlines if o["x0"] == grid["x0"] - 0.5 and o["y0"] == grid["y0"] - 0.5
+                   and o["x1"] == grid["x0"] + cols - 0.5]
+            assert box, name
+            assert box[0]["line"]["color"] == style.channel_colour(c), name
+            assert box[0]["line"]["dash"] == style.channel_dash(c), name
+        assert titles[f"channel {c + 1} → maps {c * m + 1} to {c * m + m}"]["font"]["color"] == style.channel_colour(c)
+        for j in range(c * m, c * m + m):
+            assert titles[f"kernel {j + 1}"]["font"]["color"] == style.channel_colour(c)
+            assert titles[f"map {j + 1}"]["font"]["color"] == style.channel_colour(c)
+        assert grid["colorscale"] == style.DIVERGING  # the cells keep their values' colours
 
 
 def test_depthwise_figure_passes_plotly_validation():
@@ -84,15 +156,15 @@ def test_depthwise_figure_passes_plotly_validation():
     go.Figure(data=spec["data"], layout=layout)
 
 
-def test_volumes_figure_passes_plotly_validation():
-    """Built from plain dicts without plotly.py's checks (for speed); plotly.py must accept it."""
-    x = np.random.default_rng(1).integers(-3, 4, size=(3, 5, 4)).astype(float)
-    w = np.random.default_rng(2).integers(-2, 3, size=(6, 3, 3)).astype(float)
-    spec = json.loads(pio.to_json(volumes_figure(x, w, engine.depthwise_conv2d(x, w), 2), validate=False))
-    assert_plotly_js_ready(spec)
-
-
-def test_the_lecture_preset_locks_the_size_sliders():
+def test_the_greyed_sliders_show_the_lectures_sizes():
     at = open_page(PAGE)
-    assert all(at.slider(key=key).disabled for key in ("h", "w", "c", "k"))
+    shown = {s.label: s.value for s in at.slider if s.disabled}
+    assert shown == {"Input height": 6, "Input width": 6, "Input channels": 16, "Kernel size": 3}
     assert not at.slider(key="m").disabled
+
+
+def test_custom_takes_the_students_sliders():
+    at = open_page(PAGE, {"preset": "custom (use the sliders)", "c": "3", "h": "5", "w": "5"})
+    assert not any(s.disabled for s in at.slider)
+    assert at.slider(key="c").value == 3
+    assert metrics(at)["Output"] == "3×3×3"

@@ -115,8 +115,12 @@ def test_the_text_carries_the_computed_numbers(config):
     assert f"stride {config.stride}" in lesson.question and f"dilation {config.dilation}" in lesson.question
     assert f"({maps} maps of {out_h}×{out_w})" in lesson.scan_title
     assert lesson.volumes_title.endswith(f"{out_h}×{out_w}×{maps}")
-    labels = [trace.text for trace in lesson.volumes.data if trace.type == "scatter3d"][0]
+    labels = [t["text"] for t in lesson.volumes.to_dict()["data"] if t.get("mode") == "text"][0]
     assert f"output {out_h}×{out_w}×{maps}" in labels
+    assert f"input {config.height}×{config.width}×{config.channels}" in labels  # H×W×C, as the lecture writes
+    assert lesson.volumes.step_count == lesson.scan.step_count == out_h * out_w
+    assert f"groups={config.channels}" in lesson.code_caption and "C×H×W" in lesson.code_caption
+    assert f"{config.height}×{config.width}×{config.channels}" in lesson.code_caption
 
 
 @pytest.mark.parametrize("channels, multiplier, channels_text, kernels_text",
