@@ -1,31 +1,47 @@
 """Pointwise convolution: N kernels of 1×1×C, each applied at every pixel on its own, mixing that pixel's
-channels; all of it one matrix product. The lecture's two pointwise stages, 5×5×3 into 128 channels and
-8×8×3 into 256, are counted by the same engine function. No Streamlit."""
+channels; all of it one matrix product. Its input is the depthwise stage's output of the same example
+(lessons.examples), so that the two stages of a depthwise separable layer meet: by default the lecture's
+table 1, a 7×7×3 input whose 3×3 depthwise maps, 5×5×3, go into 128 channels; table 2 turns the 8×8×3
+maps of a 12×12×3 input into 256. Both are counted by the same engine function. No Streamlit."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-import plotly.graph_objects as go
 
 import codegen
 import engine
-from viz import count, number, scan_figure
+from engine import ConvConfigError
+from viz import count, number
 from viz import pointwise as viz_pointwise
 from viz.animated import AnimatedFigure
 
 from .common import plural
+from .examples import SeparableExample, separable_example
 
 INTRO = (
-    "A pointwise convolution is applied to every single point separately: its kernel is 1×1, so at each "
-    "pixel it sees nothing but that pixel's C channel values, multiplies each by its own weight and adds "
-    "them up. As the lecture puts it: *take a 1×1 conv with number of filters equal to number of channels "
-    "you want as output.* Each kernel is 1×1×C and makes one output map; N kernels turn H×W×C into H×W×N."
+    "The second stage of a depthwise separable layer. As the lecture puts it: *take a 1×1 conv with number of "
+    "filters equal to number of channels you want as output. Perform basic convolution applied in 1×1 conv to the "
+    "output of the depth-wise convolution.* Its kernel is 1×1, so at each pixel it sees nothing but that pixel's "
+    "C channel values, multiplies each by its own weight and adds them up. Each kernel is 1×1×C and makes one "
+    "output map; N kernels turn H×W×C into H×W×N."
 )
-CHANNELS_HELP = "C: the depth of every 1×1×C kernel."
+CHANNELS_HELP = "C: the depthwise maps' channels, and the depth of every 1×1×C kernel."
 KERNELS_HELP = "N: the number of channels you want as output, one map per kernel."
-SEED_HELP = "Draws the kernels' weights (whole numbers from −2 to 2) and random input values."
+SIZE_HELP = "The depthwise maps' size, which the pointwise stage keeps."
+KERNEL_SIZE_HELP = ("The depthwise kernels' size k: the depthwise stage's input is (H + k − 1)×(W + k − 1)×C, and "
+                    "its maps are H×W×C.")
+SEED_HELP = "Draws the depthwise stage's input (whole numbers 0 to 9) and both stages' kernels (−2 to 2)."
+
+TABLE_1 = "lecture, table 1: 7×7×3 input, 3×3 depthwise, 128 kernels"
+TABLE_2 = "lecture, table 2: 12×12×3 input, 5×5 depthwise, 256 kernels"
+CUSTOM = "custom (use the sliders)"
+# example name -> the sizes it fixes (None: the sizes are the student's)
+EXAMPLES = {TABLE_1: dict(height=5, width=5, channels=3, kernel_size=3, kernels=128),
+            TABLE_2: dict(height=8, width=8, channels=3, kernel_size=5, kernels=256), CUSTOM: None}
+EXAMPLE_HELP = "The lecture's two tables, or your own sizes from the sliders below."
+DEPTHWISE_PAGE_MAX = 8  # the Depthwise page's largest custom input height and width
 
 COUNTING = (
     "Counting convention: every multiply the kernel performs, as the lecture, the MobileNet paper and tools "
@@ -43,36 +59,61 @@ FIT_TEXT = (
     "into as many output channels as wanted, and the two together do the work of a standard convolution "
     "for a fraction of its multiplications."
 )
-CODE_CAPTION = ("This configuration as code to copy (the button at a block's top right). The NumPy code computes "
-                "the output above; the PyTorch and Keras code defines the same 1×1 layer, with the same parameter "
-                "count.")
+CODE_CAPTION = ("This configuration as code to copy (the button at a block's top right). The code's arrays are "
+                "PyTorch's C×H×W: x is the C depthwise maps of H×W shown above, w the N×C kernel weights. The NumPy "
+                "code computes the output; the PyTorch and Keras code defines the same 1×1 layer, with the same "
+                "parameter count.")
 LOOP = ("The app's loop", "The app computes it as one matrix product; this loop version is what the tests compare "
                           "it to.", engine.pointwise_conv2d_loop)  # (tab name, note, function) for ui.show_code
 
 
 @dataclass(frozen=True)
 class Config:
-    """`kernels` pointwise kernels of 1×1×`channels` over a `height`×`width`×`channels` input; their
-    weights are whole numbers from −2 to 2 drawn with `seed`. A size below 1 raises ConvConfigError
-    with the engine's message."""
+    """`kernels` pointwise kernels of 1×1×`channels` over the `height`×`width`×`channels` maps that
+    `kernel_size`×`kernel_size` depthwise kernels make of a (height + k − 1)×(width + k − 1)×channels
+    input (lessons.examples.separable_example, drawn with `seed`). Defaults: the lecture's table 1.
+    A size below 1 raises ConvConfigError with the engine's message."""
 
     height: int = 5
     width: int = 5
     channels: int = 3
-    kernels: int = 2
-    pattern: str = "random integers"  # one of engine.INPUT_PATTERNS
+    kernel_size: int = 3
+    kernels: int = 128
     seed: int = 0
 
     def __post_init__(self):
         self.cost()  # the engine checks every size is at least 1
+        if self.kernel_size < 1:
+            raise ConvConfigError(f"the depthwise kernel size must be at least 1, not {self.kernel_size}")
+
+    @classmethod
+    def for_example(cls, example: str, **settings) -> Config:
+        """The configuration an example of EXAMPLES shows (a lecture table keeps its sizes whatever
+        `settings` say; custom takes them from `settings`); another name raises ConvConfigError."""
+        sizes = EXAMPLES.get(example, ())
+        if sizes == ():
+            raise ConvConfigError(f"unknown example {example!r}: choose one of {', '.join(EXAMPLES)}")
+        return cls(**settings | (sizes or {}))
 
     @property
     def in_shape(self) -> tuple[int, int, int]:
-        """(channels, height, width), as the engine takes it."""
+        """The pointwise stage's input, the depthwise maps: (channels, height, width), as the engine takes it."""
         return self.channels, self.height, self.width
+
+    @property
+    def depthwise_input(self) -> tuple[int, int, int]:
+        """(height, width, channels) of the depthwise stage's input, H×W×C as the page writes it."""
+        return self.height + self.kernel_size - 1, self.width + self.kernel_size - 1, self.channels
 
     def cost(self) -> engine.Cost:
         return engine.pointwise_cost(self.in_shape, self.kernels)
+
+    def example(self) -> SeparableExample:
+        height, width, channels = self.depthwise_input
+        return separable_example(height, width, channels, self.kernel_size, self.kernels, self.seed)
+
+
+CUSTOM_START = Config(kernels=3)  # where the sliders stand for a custom example: every kernel drawn
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,19 +121,19 @@ class Lesson:
     """What the Pointwise page shows for one configuration."""
 
     config: Config
-    inputs: np.ndarray  # (C, H, W)
+    example: SeparableExample  # both stages; the input here is its depthwise maps
+    inputs: np.ndarray  # (C, H, W): the depthwise maps
     weights: np.ndarray  # (N, C): kernel n's weight for channel c
     output: np.ndarray  # (N, H, W)
     cost: engine.Cost
     question: str
     answers: list  # (label, value) for ui.predict
     explanation: str
+    source_text: str  # where the input comes from
     scan_title: str
     scan_text: str
     scan: AnimatedFigure
-    product_title: str
-    product_text: str
-    product: go.Figure
+    legend: str
     difference: float  # largest difference between the matrix product and engine.pointwise_conv2d
     agrees: bool
     check_text: str
@@ -103,11 +144,6 @@ class Lesson:
     def code(self):
         """This configuration in NumPy, PyTorch and Keras (codegen.Snippets), written when asked for."""
         return codegen.pointwise(self.inputs, self.weights)
-
-
-def draw_weights(channels: int, kernels: int, seed: int) -> np.ndarray:
-    """N pointwise kernels of C weights each, (N, C): small whole numbers, so the products can be read."""
-    return engine.kernel_bank("random", kernels, channels, 1, 1, seed)[:, :, 0, 0]
 
 
 def lecture_table() -> str:
@@ -123,11 +159,25 @@ def lecture_table() -> str:
             + "\n".join(rows))
 
 
+def source_text(config: Config) -> str:
+    """Where the input comes from, and where the Depthwise page shows it being made."""
+    height, width, channels = config.depthwise_input
+    size, k = f"{height}×{width}×{channels}", config.kernel_size
+    seed = f", seed {config.seed}" if config.seed else ""
+    maps = f"{config.height}×{config.width}×{config.channels}"
+    made = (f"the Depthwise page, custom, {size} with {k}×{k} kernels{seed}, shows them being made"
+            if max(height, width) <= DEPTHWISE_PAGE_MAX else
+            f"the Depthwise page draws its custom examples the same way, up to {DEPTHWISE_PAGE_MAX}×"
+            f"{DEPTHWISE_PAGE_MAX}")
+    return (f"**The input is the depthwise stage's output**: the {maps} depthwise maps of the {size} example "
+            f"({k}×{k} depthwise kernels, one per channel, stride 1, no padding); {made}.")
+
+
 def build(config: Config, frame_ms: int = 800) -> Lesson:
     """The lesson for `config`, its scan animated at `frame_ms` a step."""
     height, width, channels, kernels = config.height, config.width, config.channels, config.kernels
-    inputs = engine.input_pattern(config.pattern, channels, height, width, config.seed)
-    weights = draw_weights(channels, kernels, config.seed)
+    example = config.example()
+    inputs, weights = example.depthwise_maps, example.pointwise
     output = engine.pointwise_conv2d(inputs, weights)
     cost = config.cost()
     pixels = height * width
@@ -140,29 +190,30 @@ def build(config: Config, frame_ms: int = 800) -> Lesson:
                 f"1 × 1 × {channels} = {plural(channels, 'number')} each time")
     multiplications = f"**Multiplications** = N × H × W × C = {kernels} × {height} × {width} × {channels} = **{mults}**"
     several = channels > 1
+    drawn = min(kernels, viz_pointwise.DRAWN)
+    shown_maps = (f"the first {drawn} of the {kernels} kernels and their maps are drawn, the others work the same "
+                  "way" if kernels > drawn else f"{'all ' if kernels > 1 else ''}{plural(kernels, 'kernel')} drawn")
     return Lesson(
-        config=config, inputs=inputs, weights=weights, output=output, cost=cost,
-        question=(f"A {height}×{width} input with {channels_text} and {plural(kernels, 'pointwise kernel')} of "
-                  f"1×1×{channels} (stride 1, no padding): how many multiplications does the pointwise convolution "
-                  "take?"),
+        config=config, example=example, inputs=inputs, weights=weights, output=output, cost=cost,
+        question=(f"The {height}×{width}×{channels} depthwise maps ({channels_text}) and "
+                  f"{plural(kernels, 'pointwise kernel')} of 1×1×{channels} (stride 1, no padding): how many "
+                  "multiplications does the pointwise convolution take?"),
         answers=[("Multiplications", cost.multiplications)],
         explanation=f"{multiplications}: {per_move}.",
-        scan_title=(f"Step by step: {kernels_text} of 1×1×{channels}, at every one of the {height}×{width} "
-                    "pixels"),
-        scan_text=(f"At each position the kernel covers one pixel, through {'all ' if several else 'its '}"
-                   f"{channels_text}: the pixel's {plural(channels, 'value')} {'are' if several else 'is'} "
+        source_text=source_text(config),
+        scan_title=(f"Step by step, pixel by pixel: {kernels_text} of 1×1×{channels}, at every one of the "
+                    f"{height}×{width} pixels"),
+        scan_text=(f"At each pixel every kernel sees {'all ' if several else 'its '}{channels_text} there, one "
+                   f"value per depthwise map: the pixel's {plural(channels, 'value')} {'are' if several else 'is'} "
                    f"multiplied by the kernel's {plural(channels, 'weight')}, one product per channel, and added "
-                   "up (a dot product). Press ▶ Play, or drag the step slider; the caption writes out the "
-                   "products."),
-        scan=scan_figure(engine.scan_trace(inputs, weights[:, :, None, None]), frame_ms=frame_ms),
-        product_title=(f"All at once: a matrix product ({pixels} × {channels}) · ({channels} × {kernels}) "
-                       f"= ({pixels} × {kernels})"),
-        product_text=(f"Lay the input out with one row per pixel ({height}·{width} = {pixels} rows of {channels} "
-                      f"channel value{'s' if several else ''}) and the kernels side by side, one column of "
-                      f"{plural(channels, 'weight')} each. Every row times every column is one pixel's dot product "
-                      "with one kernel, which is exactly what the scan above computes: row (row, col) of the result "
-                      "is output pixel (row, col), column k is output map k."),
-        product=viz_pointwise.matrix_product_figure(inputs, weights, output),
+                   f"up (a dot product) into that pixel of the kernel's output map; {shown_maps}. On the right the "
+                   f"same step as a matrix product, ({pixels} × {channels}) · ({channels} × {kernels}) = "
+                   f"({pixels} × {kernels}): row p of the input matrix is pixel p's {plural(channels, 'value')}, and "
+                   "row p of the output matrix its output values. Press ▶ Play, or drag the step slider."),
+        scan=viz_pointwise.pointwise_figure(inputs, weights, output, frame_ms),
+        legend=("Colours: each channel keeps its colour from the input, through its depthwise map (outlined and "
+                "labelled in it) and its weight in every kernel, to its share of every output value in the "
+                "caption."),
         difference=difference, agrees=agrees,
         check_text=(f"Same result both ways: the matrix product and `engine.pointwise_conv2d` differ by at most "
                     f"{number(difference, 12)} (max absolute difference over all {output.size} values)." if agrees

@@ -276,20 +276,43 @@ def test_pointwise_last_step_counts_the_engines_multiplications(tab):
     no_exception(tab)
     charts_drawn(tab)
     screenshot(tab, "pointwise")
-    cost = engine.pointwise_cost((3, 5, 5), 2)  # the page's defaults: C = 3, H = W = 5, N = 2
+    # the page's default, the lecture's table 1: the 5×5×3 depthwise maps into 128 kernels of 1×1×3
+    cost = engine.pointwise_cost((3, 5, 5), 128)
     scan = first_index(tab, lambda p: p["frames"] > 0)
     names = on_plot(tab, scan, "gd._transitionData._frames.map(f => f.name)")
     steps = on_plot(tab, scan, "gd._fullLayout.sliders[0].steps.length")
-    assert len(names) == steps == 2 * 5 * 5
+    assert len(names) == steps == 5 * 5  # one step per pixel
     tab.evaluate(f"([i, last]) => Plotly.animate({ALL_PLOTS}[i], [last], {ANIMATE_TO})", [scan, names[-1]])
     tab.wait_for_function(f"([i, last]) => {ALL_PLOTS}[i]._fullLayout.sliders[0].active === last",
                           arg=[scan, steps - 1])
     label = on_plot(tab, scan, f"gd._fullLayout.sliders[0].steps[{steps - 1}].label")
-    counted = re.search(r"([\d,]+) multiplications$", label)
+    counted = re.search(r"([\d,]+) of ([\d,]+) multiplications$", label)
     assert counted, label
-    assert int(counted.group(1).replace(",", "")) == cost.multiplications, (label, cost)
+    assert int(counted.group(1).replace(",", "")) == int(counted.group(2).replace(",", "")) == cost.multiplications
     assert label.startswith(f"{steps}/{steps}"), label
+    caption = on_plot(tab, scan, "gd._fullLayout.annotations[0].text")
+    assert f"{cost.multiplications:,} of {cost.multiplications:,} multiplications" in caption, caption
     assert metric(tab, "Multiplications").replace(",", "") == str(cost.multiplications)
+    assert not js_errors(tab), js_errors(tab)
+
+
+def test_pointwise_plays_pixel_by_pixel(tab):
+    """Play moves the step on, the caption's running count with it, and the heatmaps stay drawn."""
+    open_page(tab, "/pointwise")
+    tab.wait_for_function(f"() => {ALL_PLOTS}.some(gd => gd._transitionData?._frames?.length)")
+    scan = first_index(tab, lambda p: p["frames"] > 0)
+    heatmaps = on_plot(tab, scan, "gd._fullData.filter(d => d.type === 'heatmap').length")
+    assert heatmaps == 3 + 2 * 3 + 3  # input maps, kernels and output maps, the three matrices
+    tab.locator(PLOT).nth(scan).locator(".updatemenu-button", has_text=PLAY).click()
+    tab.wait_for_function(f"(i) => {ALL_PLOTS}[i]._fullLayout.sliders[0].active >= 2", arg=scan, timeout=20000)
+    assert_drawn(heatmap_images(tab, scan), heatmaps)  # drawn while it plays
+    step = on_plot(tab, scan, "gd._fullLayout.sliders[0].active")
+    caption = on_plot(tab, scan, "gd._fullLayout.annotations[0].text")
+    done = engine.pointwise_cost((3, 1, 1), 128).multiplications
+    counted = re.search(r"([\d,]+) of 9,600 multiplications", caption)
+    assert counted and int(counted.group(1).replace(",", "")) % done == 0, caption
+    assert step >= 2
+    tab.locator(PLOT).nth(scan).locator(".updatemenu-button", has_text=PAUSE).click()
     assert not js_errors(tab), js_errors(tab)
 
 

@@ -1,20 +1,52 @@
-"""The pointwise convolution as what it is: one matrix product, (H·W × C) by (C × N) = (H·W × N).
+"""The pointwise stage, animated pixel by pixel, with its matrix product in step.
 
-Three heatmaps side by side, each on its own pair of axes so that it keeps its own labels:
-the input with one row per pixel, the weights with one column per kernel, the output with one
-row per pixel and one column per output map. Rows of the same height in all three, so a row
-of the input lines up with the same pixel's row of the output.
+One figure, one frame per pixel. Above: the C input maps (the depthwise stage's maps), each outlined
+and labelled in its channel's colour (style.channel_colour). Below: the first few 1×1×C kernels,
+each a strip of C weights outlined in the channels' colours, over the output map it makes. On the
+right: the matrix product (H·W × C) · (C × N) = (H·W × N), one row per pixel. At step p the pixel's
+column of C values is lit in every input map, its value appears in every output map, and the same
+row is lit in the input matrix and the output matrix; the caption writes out each output value as
+its channels' shares, each in its channel's colour, and the running count of multiplications.
+
+As in viz.scan, the grids are static heatmaps no frame touches, and a frame carries only layout
+paths: the outlines ride on overlay axes whose ranges the frames shift ("xaxis2"/"yaxis2" with the
+pixel, "yaxis3" with the matrix row), and the mask over the rest of an output map's current row rides
+on an x axis of its own per map ("xaxis4", ...) that the frames stretch, so that it ends at its map's
+edge whichever column the pixel is in.
+
+The cells are not square: the canvas fills the chart's width and a fixed height, so the grids span
+the page, and presenter mode (AnimatedFigure.enlarged) scales the fonts and the height alone.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
-import plotly.graph_objects as go
+
+import engine
 
 from . import style
+from .animated import AnimatedFigure
+from .scan import CONTROLS_PX, animated_figure
 
-TITLE_PX_PER_CHAR = 7.6  # a 14 px title, for reserving room above each matrix
-MIN_TEXT_PX = 8  # below this, values are not printed on cells (hover still shows them)
+DRAWN = 3  # output maps drawn large; the others are summarised in the caption
+NUMBER_PX = 14  # the numbers on the cells (presenter mode: ×1.35)
+LABEL_PX = 13
+CAPTION_PX = 15
+CAPTION_LINE_PX = 20
+MAX_HEIGHT = 518  # px: ×1.35 in presenter mode is 699, one 1280×720 screen with the Play row
+ROW_PX = (15.0, 30.0)  # the least and the most a row of cells gets
+SHOW_PX = 1000  # numbers are printed where they fit a chart this wide (a 1280×800 screen's is 820)
+FIT_PX = 680  # the chart in presenter mode at 1280×720 (917 px), in the figure's own pixels (÷ 1.35)
+SIDE_PX = 8  # the figure's left and right margins
+CHAR_EM = 0.5  # a digit's (and the minus sign's) width, in ems of its font
+SIGN_GAP = 0.8  # room for the × and the = between the matrices, in cells
+PANEL_GAP = 0.8  # between the grids and the matrices
+OUTPUT_TOP = 3.3  # band 2's output maps start this many rows below the input maps' last row
+FAR = 400  # how far a mask reaches below its map: clipped by the plotting area
+GAP = 0.6  # between two maps, in cells
+OVERHANG = 0.28  # a mask reaches this far past its map's sides, over digits wider than their cell
 
 
 def pixel_rows(x: np.ndarray) -> np.ndarray:
@@ -33,101 +65,239 @@ def pixel_names(height: int, width: int) -> list[str]:
     return [f"({r + 1}, {c + 1})" for r in range(height) for c in range(width)]
 
 
-def _font(row_px: float, col_px: float, texts) -> int:
-    longest = max((len(t) for row in texts for t in row), default=1)
-    return int(min(14, row_px * 0.62, col_px * 0.9 / (0.56 * max(longest, 1))))
+def fits(values, cell_px: float) -> bool:
+    """Whether every one of `values`, as style.number writes it, fits a cell `cell_px` wide at NUMBER_PX."""
+    longest = max((len(style.number(v)) for v in np.ravel(values)), default=1)
+    return longest * CHAR_EM * NUMBER_PX + 2 <= cell_px
 
 
-def matrix_product_figure(x: np.ndarray, w: np.ndarray, output: np.ndarray, width_px: int = 900) -> go.Figure:
-    """The pointwise convolution written as a matrix product.
+def matrix_col(channels: int, drawn: int) -> float:
+    """The width of a matrix column, in cells: the three matrices take about 2.4 cells."""
+    return float(np.clip(2.4 / (channels + 2 * drawn), 0.2, 0.5))
 
-    x : ndarray (C, H, W), the input
-    w : ndarray (N, C), the pointwise kernels
-    output : ndarray (N, H, W), engine.pointwise_conv2d(x, w); shown as (H*W, N)
-    width_px : the most the figure is expected to get; a wide input gets narrower columns
+
+@dataclass(frozen=True)
+class Plan:
+    """Where things go across the canvas, in input cells: the output maps' cells are `cell` wide."""
+
+    drawn: int  # output maps drawn
+    cell: float
+    outputs_x: list  # the centre of each output map's first column
+    matrix_x: list  # the left edge of each of the three matrices
+    panel_full: bool  # the matrices as tall as both bands (else beside the output maps only)
+    x_range: list
+
+
+def plan(maps: np.ndarray, output: np.ndarray, most: int) -> Plan:
+    """The most output maps, up to `most`, whose numbers, and the input's, still fit a chart FIT_PX wide;
+    the matrices beside them. Where the input maps are the wider band, the output maps share its width
+    with the matrices, and their cells widen to fill it."""
+    channels, _, width = maps.shape
+    inputs_right = channels * width + (channels - 1) * GAP - 0.5
+    def planned(k: int) -> Plan:
+        col = matrix_col(channels, k)
+        panel = PANEL_GAP + (channels + 2 * k) * col + 2 * SIGN_GAP
+        slot = max(width, channels)
+        natural = k * slot + (k - 1) * GAP  # the output band at cells of 1
+        if inputs_right + 0.5 >= natural + panel:  # the matrices fit beside the output maps, under the inputs
+            cell = (inputs_right + 0.5 - panel - (k - 1) * GAP) / (k * slot)
+            right, full = inputs_right, False
+        else:
+            cell, right, full = 1.0, max(inputs_right, natural - 0.5) + panel, True
+        outputs_x = [cell / 2 - 0.5 + n * (slot * cell + GAP) for n in range(k)]
+        matrix_x = [right - panel + PANEL_GAP]
+        matrix_x += [matrix_x[0] + channels * col + SIGN_GAP, matrix_x[0] + (channels + k) * col + 2 * SIGN_GAP]
+        return Plan(k, cell, outputs_x, matrix_x, full, [-0.6, round(right + 0.15, 4)])
+
+    for k in range(most, 0, -1):
+        at = planned(k)
+        unit = (FIT_PX - 2 * SIDE_PX) / (at.x_range[1] - at.x_range[0])
+        if fits(maps, unit) and fits(output[:k], unit * at.cell):
+            return at
+    return planned(most)  # too large for a projector's numbers whatever is left out: all drawn, fewer printed
+
+
+def grid(values, x0: float, y0: float, name: str, hover: str, show: bool, zmax: float, dx: float = 1.0,
+         dy: float = 1.0) -> dict:
+    """A static heatmap of `values` whose cell (0, 0) is centred at (x0, y0), its numbers printed if `show`."""
+    values = np.asarray(values, dtype=float)
+    texts = [[style.number(v) for v in row] for row in values] if show else None
+    return dict(type="heatmap", z=values, x0=x0, dx=dx, y0=y0, dy=dy, zmid=0, zmin=-zmax, zmax=zmax,
+                colorscale=style.DIVERGING, showscale=False, xgap=1, ygap=1, name=name, text=texts,
+                texttemplate="%{text}" if show else None, textfont=dict(size=NUMBER_PX, color="#111111"),
+                hovertemplate=hover + ": %{z}<extra></extra>")
+
+
+def rect(x0: float, x1: float, y0: float, y1: float, xref: str = "x", yref: str = "y", **line) -> dict:
+    return dict(type="rect", xref=xref, yref=yref, x0=round(x0, 4), x1=round(x1, 4), y0=round(y0, 4),
+                y1=round(y1, 4), line=line)
+
+
+def mask(x0: float, x1: float, y0: float, y1: float, xref: str = "x", yref: str = "y") -> dict:
+    return dict(rect(x0, x1, y0, y1, xref, yref, width=0), fillcolor=style.BACKGROUND, layer="above")
+
+
+def coloured(c: int, text: str) -> str:
+    return f'<span style="color:{style.channel_colour(c)}">{text}</span>'
+
+
+def pointwise_figure(maps: np.ndarray, weights: np.ndarray, output: np.ndarray, frame_ms: int = 800,
+                     drawn: int = DRAWN) -> AnimatedFigure:
+    """The pointwise stage on `maps`, one frame per pixel.
+
+    maps : ndarray (C, H, W), the stage's input (the depthwise maps)
+    weights : ndarray (N, C), the pointwise kernels: kernel n's weight for channel c
+    output : ndarray (N, H, W), engine.pointwise_conv2d(maps, weights)
+    frame_ms : how long Play shows each step, in milliseconds
+    drawn : how many of the N kernels and output maps are drawn (the first ones)
     """
-    c, h, wd = x.shape
-    n = w.shape[0]
-    pixels = h * wd
-    matrices = [
-        (pixel_rows(x), f"<b>input</b><br>H·W × C<br>{pixels} × {c}"),
-        (weight_columns(w), f"<b>kernels</b><br>C × N<br>{c} × {n}"),
-        (np.asarray(output, dtype=float).reshape(n, -1).T, f"<b>output</b><br>H·W × N<br>{pixels} × {n}"),
-    ]
-    rows_max = max(pixels, c)
-    row_px = float(np.clip(600 / rows_max, 15, 34))
-    margin = dict(l=96, r=96, t=136, b=12)
-    gaps = [76, 52]  # before the kernels: their channel labels and the ×; before the output: the =
-    title_px = [max(len(line) for line in t.replace("<b>", "").replace("</b>", "").split("<br>")) * TITLE_PX_PER_CHAR
-                for _, t in matrices]
+    maps, weights, output = (np.asarray(a, dtype=float) for a in (maps, weights, output))
+    channels, height, width = maps.shape
+    n_kernels = weights.shape[0]
+    k = min(drawn, n_kernels)
+    pixels = height * width
+    total = engine.pointwise_cost(maps.shape, n_kernels).multiplications
+    per_pixel = engine.pointwise_cost((channels, 1, 1), n_kernels).multiplications
 
-    def needed(col_px: float) -> float:
-        return sum(max(m.shape[1] * col_px, t) for (m, _), t in zip(matrices, title_px)) + sum(gaps)
+    at = plan(maps, output, k)
+    k, a, outputs_x, matrix_x, col = at.drawn, at.cell, at.outputs_x, at.matrix_x, matrix_col(channels, at.drawn)
+    inputs_x = [c * (width + GAP) for c in range(channels)]
+    kernel_y, output_y = height + 2, height + OUTPUT_TOP
+    bottom = output_y + height - 0.5
+    x_range, y_range = at.x_range, [round(bottom + 0.2, 4), -0.6]
+    rows_high = y_range[0] - y_range[1]
+    panel_top = 0.5 if at.panel_full else kernel_y - 0.5
+    matrix_row = (bottom - panel_top) / pixels  # a pixel's row of the matrices, in rows of cells
+    kernel_row = min(1.0, (bottom - panel_top) / channels)
 
-    # The figure is laid out at the narrowest width that reads well (columns of 36 px, fewer when
-    # that would pass width_px) and stretched by Streamlit to the page: all positions are
-    # fractions of the plot area, so stretching only adds room, while text keeps its size.
-    col_px = 36.0
-    while col_px > 20 and needed(col_px) > width_px - margin["l"] - margin["r"]:
-        col_px -= 1
-    plot_px = needed(col_px)
-    height = int(rows_max * row_px + margin["t"] + margin["b"])
+    caption_lines = 1 + k + (n_kernels > k)
+    top_px = caption_lines * CAPTION_LINE_PX + 10
+    row_px = float(np.clip((MAX_HEIGHT - top_px - CONTROLS_PX) / rows_high, *ROW_PX))
+    height_px = int(top_px + CONTROLS_PX + rows_high * row_px)
+    unit_px = (SHOW_PX - 2 * SIDE_PX) / (x_range[1] - x_range[0])
 
-    traces: list[dict] = []
-    layout: dict = {}
-    annotations = []
-    left = 0.0
-    for i, ((values, title), t_px) in enumerate(zip(matrices, title_px)):
-        left += gaps[i - 1] if i else 0
-        slot = max(values.shape[1] * col_px, t_px)
-        x0 = left + (slot - values.shape[1] * col_px) / 2
-        x1 = x0 + values.shape[1] * col_px
-        left += slot
-        domain_x = [x0 / plot_px, min(x1 / plot_px, 1.0)]
-        domain_y = [1 - values.shape[0] / rows_max, 1.0]
-        suffix = "" if i == 0 else str(i + 1)
-        texts = [[style.number(v) for v in row] for row in values]
-        font = _font(row_px, col_px, texts)
-        show = font >= MIN_TEXT_PX
-        zmax = max(float(np.abs(values).max()), 1e-9)
-        rows, cols = values.shape
-        row_names = pixel_names(h, wd) if i != 1 else [f"ch {k + 1}" for k in range(c)]
-        col_names = [f"ch {k + 1}" for k in range(c)] if i == 0 else [f"k {k + 1}" for k in range(n)]
-        hover = [[f"{row_names[r]}, {col_names[q]}: {texts[r][q]}" for q in range(cols)] for r in range(rows)]
-        traces.append(dict(
-            type="heatmap", z=values, x=np.arange(cols), y=np.arange(rows), xaxis=f"x{suffix}", yaxis=f"y{suffix}",
-            zmid=0, zmin=-zmax, zmax=zmax, colorscale=style.DIVERGING, showscale=False, xgap=1, ygap=1,
-            name=["input", "kernels", "output"][i],
-            text=texts if show else None, texttemplate="%{text}" if show else None,
-            textfont=dict(size=max(font, 1), color="#111111"),
-            customdata=hover, hovertemplate="%{customdata}<extra></extra>",
-        ))
-        x_title = "channel" if i == 0 else "kernel"
-        y_title = "channel" if i == 1 else "pixel (row, col)"
-        step = max(1, int(np.ceil(11 / row_px)))  # keep pixel labels at least 11 px apart
-        layout[f"xaxis{suffix}"] = dict(
-            domain=domain_x, anchor=f"y{suffix}", side="top", range=[-0.5, cols - 0.5], fixedrange=True,
-            tickvals=list(range(cols)), ticktext=[str(k + 1) for k in range(cols)], ticks="", showgrid=False,
-            zeroline=False, title=dict(text=x_title, standoff=4, font=dict(size=13)), tickfont=dict(size=12),
-        )
-        layout[f"yaxis{suffix}"] = dict(
-            domain=domain_y, anchor=f"x{suffix}", range=[rows - 0.5, -0.5], fixedrange=True,
-            side="right" if i == 2 else "left",
-            tickvals=list(range(0, rows, step)), ticktext=[(row_names[r] if i != 1 else str(r + 1))
-                                                           for r in range(0, rows, step)],
-            ticks="", showgrid=False, zeroline=False, tickfont=dict(size=11 if i != 1 else 12),
-            title=dict(text=y_title, standoff=4, font=dict(size=13)),
-        )
-        annotations.append(dict(text=title, x=(domain_x[0] + domain_x[1]) / 2, xref="paper", y=1, yref="paper",
-                                yshift=60, xanchor="center", yanchor="bottom", showarrow=False,
-                                font=dict(size=14, color=style.LABEL)))
-        if i:  # the operator between this matrix and the one before it
-            centre = (x0 - gaps[i - 1] * (0.78 if i == 1 else 0.5)) / plot_px
-            annotations.append(dict(text="×" if i == 1 else "=", x=centre, xref="paper",
-                                    y=1 - min(c, rows_max) / rows_max / 2, yref="paper", showarrow=False,
-                                    font=dict(size=30, color=style.LABEL)))
-    return style.plain_figure(traces, dict(
-        height=max(height, 260), margin=margin, paper_bgcolor=style.BACKGROUND, plot_bgcolor=style.BACKGROUND,
-        font=dict(family=style.FONT, size=13, color=style.LABEL), showlegend=False, annotations=annotations,
-        hovermode="closest", **layout,
-    ))
+    def shown(values, cell: float) -> bool:
+        return fits(values, unit_px * cell) and row_px >= NUMBER_PX + 2
+
+    data = []
+    in_max = max(float(np.abs(maps).max()), 1e-9)
+    show_in = shown(maps, 1.0)
+    for c, x in enumerate(inputs_x):
+        data.append(grid(maps[c], x, 1, f"input channel {c + 1}", f"channel {c + 1} (depthwise map {c + 1})",
+                         show_in, in_max))
+    w_max = max(float(np.abs(weights).max()), 1e-9)
+    out_max = max(float(np.abs(output[:k]).max()), 1e-9)
+    show_w, show_out = shown(weights[:k], a), shown(output[:k], a)
+    for n, x in enumerate(outputs_x):
+        data.append(grid(weights[n][None, :], x, kernel_y, f"kernel {n + 1}", f"kernel {n + 1}, weight",
+                         show_w, w_max, a))
+        data.append(grid(output[n], x, output_y, f"output map {n + 1}", f"output map {n + 1}", show_out, out_max, a))
+    data.append(grid(pixel_rows(maps), matrix_x[0] + col / 2, panel_top + matrix_row / 2, "input matrix",
+                     "input matrix (H·W × C)", False, in_max, col, matrix_row))
+    data.append(grid(weight_columns(weights[:k]), matrix_x[1] + col / 2, panel_top + kernel_row / 2,
+                     "kernel matrix", "kernel matrix (C × N)", False, w_max, col, kernel_row))
+    data.append(grid(pixel_rows(output[:k]), matrix_x[2] + col / 2, panel_top + matrix_row / 2, "output matrix",
+                     "output matrix (H·W × N)", False, out_max, col, matrix_row))
+
+    annotations = [dict(text="", align="left", showarrow=False, font=dict(size=CAPTION_PX, color=style.LABEL))]
+
+    def label(x, y, text, colour=style.LABEL, anchor="left"):
+        annotations.append(dict(x=x, y=y, text=text, showarrow=False, xanchor=anchor, yanchor="bottom",
+                                font=dict(size=LABEL_PX, color=colour)))
+
+    for c, x in enumerate(inputs_x):
+        label(x - 0.5, 0.45, f"<b>channel {c + 1}</b>", style.channel_colour(c))
+    for n, x in enumerate(outputs_x):
+        label(x - a / 2, kernel_y - 0.55, f"<b>kernel {n + 1}</b> 1×1×{channels} → map {n + 1}")
+    label(matrix_x[2] + k * col, panel_top - 0.05, f"({pixels}×{channels})·({channels}×{n_kernels}) = "
+          f"({pixels}×{n_kernels})", anchor="right")
+    for x, sign in zip(matrix_x[1:], ("×", "=")):
+        annotations.append(dict(x=x - SIGN_GAP / 2, y=(bottom + panel_top) / 2, text=sign, showarrow=False,
+                                font=dict(size=22, color=style.LABEL)))
+
+    window = dict(color=style.WINDOW, width=3)
+    shapes = []
+    map_width = width * a
+    for n, x in enumerate(outputs_x):  # output cells not computed yet: the rows below, the rest of the row
+        shapes.append(mask(x - a / 2 - OVERHANG, x - a / 2 + map_width + OVERHANG, output_y + 0.5, output_y + FAR,
+                           yref="y2"))
+        shapes.append(mask(0, 1, output_y - 0.5, output_y + 0.5, xref=f"x{4 + n}", yref="y2"))
+    shapes.append(mask(matrix_x[2], matrix_x[2] + k * col, panel_top + matrix_row, FAR, yref="y3"))
+    for c, x in enumerate(inputs_x):  # each channel's identity: its map outlined in its colour, and its
+        # column of the input matrix, its row of the kernel matrix, its weight in every kernel
+        line = dict(color=style.channel_colour(c), dash=style.channel_dash(c))
+        shapes.append(rect(x - 0.5, x + width - 0.5, 0.5, height + 0.5, width=3, **line))
+        shapes.append(rect(matrix_x[0] + c * col, matrix_x[0] + (c + 1) * col, panel_top, bottom, width=2, **line))
+        shapes.append(rect(matrix_x[1], matrix_x[1] + k * col, panel_top + c * kernel_row,
+                           panel_top + (c + 1) * kernel_row, width=2, **line))
+        for x_out in outputs_x:
+            shapes.append(rect(x_out + (c - 0.5) * a, x_out + (c + 0.5) * a, kernel_y - 0.5, kernel_y + 0.5,
+                               width=2.5, **line))
+    for x in outputs_x:
+        shapes.append(rect(x - a / 2, x - a / 2 + map_width, output_y - 0.5, bottom, color="#999999", width=1))
+    # the pixel being computed: its cell in every input map (x2/y2 follow it) and every output map (x3/y2),
+    # its row of the input matrix and of the output matrix (y3 follows it)
+    shapes += [rect(x - 0.5, x + 0.5, 0.5, 1.5, "x2", "y2", **window) for x in inputs_x]
+    shapes += [rect(x - a / 2, x + a / 2, output_y - 0.5, output_y + 0.5, "x3", "y2", **window) for x in outputs_x]
+    shapes += [rect(x, x + cols * col, panel_top, panel_top + matrix_row, "x", "y3", **window)
+               for x, cols in ((matrix_x[0], channels), (matrix_x[2], k))]
+
+    captions = step_captions(maps, weights, output, k)
+    span = x_range[1] - x_range[0]
+
+    def frame_layout(p: int) -> dict:
+        r, c = divmod(p, width)
+        keys = {"xaxis2.range": [x_range[0] - c, x_range[1] - c], "yaxis2.range": [y_range[0] - r, y_range[1] - r],
+                "xaxis3.range": [round(x_range[0] - c * a, 4), round(x_range[1] - c * a, 4)],
+                "yaxis3.range": [round(y_range[0] - p * matrix_row, 4), round(y_range[1] - p * matrix_row, 4)]}
+        for n, x in enumerate(outputs_x):
+            # the row's rest, from the next cell to the map's edge: 0 and 1 on this axis land there
+            left, edge = x + (c + 0.5) * a, x - a / 2 + map_width + OVERHANG
+            if c == width - 1:
+                keys[f"xaxis{4 + n}.range"] = [10, 11]  # nothing left of the row: the mask is off the chart
+            else:
+                lo = (x_range[0] - left) / (edge - left)
+                keys[f"xaxis{4 + n}.range"] = [round(lo, 5), round(lo + span / (edge - left), 5)]
+        keys["annotations[0].text"] = (f"<b>Pixel ({r + 1}, {c + 1})</b> · matrix row {p + 1} · <b>"
+                                       f"{style.count(per_pixel * (p + 1))} of {style.count(total)} "
+                                       f"multiplications</b><br>{captions[p]}")
+        return keys
+
+    frames = [{"name": str(p), "layout": frame_layout(p)} for p in range(pixels)]
+    labels = [f"{p + 1}/{pixels} · pixel ({p // width + 1}, {p % width + 1}) · "
+              f"{style.count(per_pixel * (p + 1))} of {style.count(total)} multiplications" for p in range(pixels)]
+    annotations[0]["text"] = frames[0]["layout"]["annotations[0].text"]
+    figure = animated_figure(data, frames, labels, frame_ms, height=height_px, top_px=top_px, bottom_px=CONTROLS_PX,
+                             shapes=shapes, annotations=annotations, x_range=x_range, y_range=y_range, caption_px=4)
+    spec = figure.to_dict()
+    layout = {key: value for key, value in spec["layout"].items() if key != "sliders"}
+    # cells as wide as the chart allows, not square: no scaleanchor (a scan's), so presenter mode scales
+    # fonts and height and leaves the layout to the chart's width
+    layout["margin"] = dict(layout["margin"], l=SIDE_PX, r=SIDE_PX)
+    layout["xaxis"] = dict(visible=False, range=x_range, fixedrange=True)
+    layout["yaxis"] = dict(visible=False, range=y_range, fixedrange=True)
+    for n in range(k):
+        layout[f"xaxis{4 + n}"] = dict(visible=False, overlaying="x", fixedrange=True,
+                                       range=frames[0]["layout"][f"xaxis{4 + n}.range"])
+    return AnimatedFigure(spec["data"], layout, spec["frames"], spec["layout"]["sliders"][0])
+
+
+def step_captions(maps: np.ndarray, weights: np.ndarray, output: np.ndarray, drawn: int) -> list[str]:
+    """Each pixel's output values written as their channels' shares, each share in its channel's
+    colour: 'map 1 = 12·2 + (−3)·1 + 40·0 = 21', one line per drawn map, and the rest summarised."""
+    channels, height, width = maps.shape
+    n_kernels = weights.shape[0]
+    factors = [[style.signed(v) for v in maps[c].ravel()] for c in range(channels)]
+    weight_texts = [[style.signed(w) for w in row] for row in weights[:drawn]]
+    flat = output.reshape(n_kernels, -1)
+    rest = n_kernels - drawn
+    tail = (f"<br>… and {style.count(rest)} more kernel{'s' if rest != 1 else ''}, the same way: "
+            f"{channels} multiplication{'s' if channels != 1 else ''} each at this pixel") if rest > 0 else ""
+    texts = []
+    for p in range(height * width):
+        lines = []
+        for n in range(drawn):
+            terms = " + ".join(coloured(c, f"{factors[c][p]}·{weight_texts[n][c]}") for c in range(channels))
+            lines.append(f"map {n + 1} = {terms} = <b>{style.number(flat[n, p])}</b>")
+        texts.append("<br>".join(lines) + tail)
+    return texts
