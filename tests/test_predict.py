@@ -59,7 +59,7 @@ EXPECTED = {
     "pages/convolution.py": [output_size(5, 3), output_size(5, 3)],  # 5×5 image, 3×3 Sobel: 3×3
     "pages/spatially_separable.py": [81, 72],  # 81 against 45 + 27
     "pages/depthwise.py": [depthwise_loop(16, 6, 6, 3)],  # the lecture's 6×6×16, 3×3
-    "pages/pointwise.py": [pointwise_loop(3, 5, 5, 2)],
+    "pages/pointwise.py": [pointwise_loop(3, 5, 5, 128)],  # lecture table 1's pointwise stage: 9,600
     "pages/depthwise_separable.py": [10_275],  # lecture table 1: 675 + 9,600
     "pages/flattening.py": list(flatten_source(4, (2, 2, 3), "CHW")),
     "pages/network_costs.py": [94.86],  # Howard et al. 2017, Table 2
@@ -145,11 +145,20 @@ def test_a_right_answer_is_confirmed_and_the_chart_appears(page):
     assert any(REVEALED[page] in t for t in texts(at))
 
 
+def hints(at):
+    return [e.value for e in at.warning if e.value.startswith("Not yet")]
+
+
 @pytest.mark.parametrize("page", PAGES)
-def test_a_wrong_answer_gets_the_right_one_and_the_chart_appears(page):
+def test_a_wrong_answer_gets_a_hint_then_a_second_wrong_one_the_answer(page):
     at = open_page(page)
     expected = EXPECTED[page]
     wrong = [v + 11 for v in rounded(expected)] if page.endswith("network_costs.py") else [v + 1 for v in expected]
+    answer(at, wrong)
+    (hint,) = hints(at)
+    assert "too high" in hint and "One more try" in hint
+    assert not feedback(at, "warning") and not at.get("plotly_chart")  # nothing revealed yet
+    assert [f.value for f in answer_fields(at)] == wrong  # the first try stays in the fields
     answer(at, wrong)
     (message,) = feedback(at, "warning")
     assert message.startswith("Not quite")
@@ -158,8 +167,33 @@ def test_a_wrong_answer_gets_the_right_one_and_the_chart_appears(page):
     assert at.get("plotly_chart")
 
 
+def test_a_second_try_can_be_right():
+    at = open_page("pages/spatially_separable.py")
+    full, passes = EXPECTED["pages/spatially_separable.py"]
+    answer(at, [full, passes - 9])  # 81 and 63: counted the second pass on the 5×5 input
+    (hint,) = hints(at)
+    assert f"you said full 3×3 kernel {full} and two passes in all {passes - 9}" in hint.lower()
+    assert "Two passes in all is too low; the full 3×3 kernel is right." in hint
+    answer(at, [full, passes])
+    assert feedback(at, "success") and at.get("plotly_chart")
+    assert any("Right on try 2" in c.value for c in at.caption)
+
+
+def test_the_lecturer_can_reveal_after_a_wrong_try():
+    at = open_page("pages/depthwise.py")
+    answer(at, [1])
+    (hint,) = hints(at)
+    assert "It is too low." in hint
+    press(at, "-show")
+    (message,) = feedback(at, "info")
+    assert message == f"The answer: **{EXPECTED['pages/depthwise.py'][0]:,}**."
+    assert at.get("plotly_chart")
+
+
 def test_the_answers_are_written_out_with_their_fields():
     at = open_page("pages/flattening.py")
+    answer(at, [2, 2, 1])
+    assert "Channel is too high; the row and column are right." in hints(at)[0]
     answer(at, [2, 2, 1])
     (message,) = feedback(at, "warning")
     c, h, w = EXPECTED["pages/flattening.py"]
@@ -189,7 +223,7 @@ def test_the_explanation_fills_in_the_pages_formula():
 def test_just_show_me_reveals_the_answer_and_the_chart():
     at = press(open_page("pages/pointwise.py"), "-show")
     (message,) = feedback(at, "info")
-    assert f"**{EXPECTED['pages/pointwise.py'][0]}**" in message
+    assert f"**{EXPECTED['pages/pointwise.py'][0]:,}**" in message
     assert at.get("plotly_chart") and not answer_fields(at)
 
 
@@ -208,7 +242,7 @@ def test_the_share_counts_within_five_points():
     assert shown == pytest.approx(94.86, abs=0.01)
     at = open_page("pages/network_costs.py")
     answer(at, [89])
-    assert feedback(at, "warning")
+    assert "It is too low." in hints(at)[0]
 
 
 def test_a_new_configuration_asks_anew_and_an_answered_one_stays_answered():

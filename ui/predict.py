@@ -13,9 +13,9 @@ import streamlit as st
 PREDICT = "predict"
 
 
-def ask_first(question: str, fields: list[tuple[str, float]], explanation: str, key: str) -> None:
+def ask_first(question: str, fields: list[tuple[str, float]], explanation: str, key: str, hint: str | None = None) -> None:
     """In predict mode, the page stops at the question until it is answered (see predict)."""
-    if not predict(question, fields, explanation, key=key):
+    if not predict(question, fields, explanation, key=key, hint=hint):
         st.stop()
 
 
@@ -54,24 +54,46 @@ def _answers_text(labels, values, unit: str) -> str:
     return _listed([f"{_lower(label)} {answer_text(v, unit)}" for label, v in zip(labels, values)])
 
 
-def _record(state_key: str, widget_keys: list[str], reveal: bool) -> None:
-    """A submit button's callback: keep what was answered (None for "Just show me")."""
+TRIES = 2  # a wrong first answer gets a hint and a second try; the second is followed by the reveal
+
+
+def _record(state_key: str, widget_keys: list[str], reveal: bool, expected: list, tolerance: float) -> None:
+    """A submit button's callback: keep what was answered (None for "Just show me"), and every wrong try."""
+    tries = st.session_state.get(state_key, {}).get("tries", [])
     if reveal:
-        st.session_state[state_key] = {"said": None}
+        st.session_state[state_key] = {"said": None, "tries": tries}
         return
     said = [st.session_state.get(k) for k in widget_keys]
-    st.session_state[state_key] = {"missing": True} if any(v is None for v in said) else {"said": said}
+    if any(v is None for v in said):
+        st.session_state[state_key] = {"missing": True, "tries": tries}
+        return
+    right = all(abs(_plain(s) - e) <= tolerance for s, e in zip(said, expected))
+    tries = tries if right else [*tries, said]
+    done = right or len(tries) >= TRIES
+    st.session_state[state_key] = {"said": said, "tries": tries} if done else {"tries": tries}
+
+
+def directions(labels, said, expected, tolerance: float) -> str:
+    """Which way each wrong answer is off: "too high" or "too low", field by field."""
+    off = [f"{_lower(label) if len(labels) > 1 else 'it'} is too {'high' if _plain(s) > e else 'low'}"
+           for label, s, e in zip(labels, said, expected) if abs(_plain(s) - e) > tolerance]
+    right = [_lower(label) for label, s, e in zip(labels, said, expected) if abs(_plain(s) - e) <= tolerance]
+    off = _listed(off)
+    return (off[:1].upper() + off[1:] + (f"; the {_listed(right)} {'is' if len(right) == 1 else 'are'} right" if right
+                                         else "") + ".")
 
 
 def predict(question: str, fields: list[tuple[str, float]], explanation: str, key: str, tolerance: float = 0,
-            unit: str = "") -> bool:
+            unit: str = "", hint: str | None = None) -> bool:
     """Ask for a prediction before the page reveals its answer; True once the page may go on.
 
     Mode off: returns True and draws nothing. Mode on: a bordered box with the question and one number
-    field per (label, expected value). Until the student answers ("Check my answer") or gives up ("Just
-    show me") it returns False and the page stops. Then it shows the feedback and the explanation
-    (markdown, the page's formula with the numbers filled in) and returns True. What was answered is
-    kept per question and expected values, so a new configuration asks anew.
+    field per (label, expected value). Until the student answers right, answers wrong twice, or gives up
+    ("Just show me", which is also the lecturer's reveal for the room) it returns False and the page
+    stops: a first wrong answer gets which way it is off and the page's `hint` (markdown), and a second
+    try. Then it shows the feedback and the explanation (markdown, the page's formula with the numbers
+    filled in) and returns True. What was answered is kept per question and expected values, so a new
+    configuration asks anew.
     """
     if not predict_mode():
         return True
@@ -93,9 +115,19 @@ def predict(question: str, fields: list[tuple[str, float]], explanation: str, ke
                                         width=240)
                 with st.container(horizontal=True):
                     st.form_submit_button("Check my answer", type="secondary", on_click=_record,
-                                          args=(state_key, widget_keys, False), key=f"{state_key}-check")
+                                          args=(state_key, widget_keys, False, expected, tolerance),
+                                          key=f"{state_key}-check")
                     st.form_submit_button("Just show me", type="secondary", on_click=_record,
-                                          args=(state_key, widget_keys, True), key=f"{state_key}-show")
+                                          args=(state_key, widget_keys, True, expected, tolerance),
+                                          key=f"{state_key}-show")
+            tries = state.get("tries", [])
+            if tries and not state.get("missing"):
+                last = tries[-1]
+                st.warning(f"Not yet: you said {_answers_text(labels, last, unit)}. "
+                           f"{directions(labels, last, expected, tolerance)}"
+                           + (f" **Hint:** {hint}" if hint else "")
+                           + f" One more try{'' if TRIES - len(tries) == 1 else 'es'}, or *Just show me*.",
+                           icon=":material/lightbulb:")
             if state.get("missing"):
                 st.warning("Type a number in every field, or press *Just show me*.", icon=":material/edit:")
             st.caption("The chart and the numbers appear once you answer. Turn *Predict, then reveal* off in the "
@@ -117,5 +149,7 @@ def predict(question: str, fields: list[tuple[str, float]], explanation: str, ke
                     f"{'was' if sum(right) == 1 else 'were'} right)"
                 st.warning(f"Not quite: you said {_answers_text(labels, said, unit)}; the answer is **{answer}**"
                            f"{partly}.", icon=":material/lightbulb:")
+            if all(right) and state.get("tries"):
+                st.caption(f"Right on try {len(state['tries']) + 1}, after the hint.")
         st.markdown(explanation)
     return True
