@@ -221,7 +221,10 @@ def test_depthwise_play_keeps_the_heatmaps_drawn_and_pause_stops(depthwise_tab):
     scan = first_index(tab, lambda p: p["frames"] > 0)
     chart = tab.locator(PLOT).nth(scan)
     heatmaps = on_plot(tab, scan, "gd._fullData.filter(d => d.type === 'heatmap').length")
-    assert heatmaps == 48  # 16 channels, 16 kernels, 16 maps
+    drawn = on_plot(tab, scan, "gd._fullData.filter(d => d.name.startsWith('input channel ')).length")
+    assert 2 <= drawn <= 4 and heatmaps == 3 * drawn  # a few channels large: each input, its kernel, its map
+    caption = on_plot(tab, scan, "gd._fullLayout.annotations[0].text")
+    assert f"… and {16 - drawn} more channels" in caption, caption
     assert_drawn(heatmap_images(tab, scan), heatmaps)
     start = on_plot(tab, scan, "gd._fullLayout.sliders[0].active")
 
@@ -260,12 +263,62 @@ def test_depthwise_3d_volumes_render_with_webgl(depthwise_tab):
     assert canvas.count() >= 1
     box = canvas.first.bounding_box()
     assert box and box["width"] > 300 and box["height"] > 300, box
-    assert on_plot(tab, index, "gd._fullData.filter(d => d.type === 'mesh3d').length") == 3  # input, kernels, output
+    # the input's sheets, the output's sheets and the grey block over the output not computed yet
+    assert on_plot(tab, index, "gd._fullData.filter(d => d.type === 'mesh3d').length") == 3
     # and something is drawn on it: the sheets' red and blue cells, not a blank canvas
     shot = Image.open(io.BytesIO(canvas.first.screenshot())).convert("RGB")
     saturation = shot.convert("HSV").getchannel("S").histogram()  # the sheets' red and blue cells
     coloured, pixels = sum(saturation[60:]), shot.width * shot.height
     assert coloured > 0.05 * pixels, f"the 3-D canvas is (nearly) blank: {coloured} of {pixels} pixels coloured"
+    no_exception(tab)
+    assert not js_errors(tab), js_errors(tab)
+
+
+def test_depthwise_3d_animation_plays_and_fills_the_output_volume(depthwise_tab):
+    """The 3-D view's own Play moves its windows and shrinks the grey block in the browser (no rerun);
+    at the last step the block is gone (every output cell computed) and the canvas shows no grey."""
+    from PIL import Image, ImageChops
+
+    def grey_pixels(canvas) -> int:  # near viz.volume3d.EMPTY, lit: the block over output not computed yet
+        _, saturation, value = Image.open(io.BytesIO(canvas.screenshot())).convert("HSV").split()
+        grey = ImageChops.multiply(saturation.point(lambda v: 255 if v <= 8 else 0),
+                                   value.point(lambda v: 255 if 170 <= v <= 235 else 0))
+        return grey.histogram()[255]
+
+    tab = depthwise_tab
+    if not tab.url.endswith("/depthwise"):
+        open_page(tab, "/depthwise")
+    tab.wait_for_function(f"() => {ALL_PLOTS}.some(gd => gd._fullLayout?.scene && gd._transitionData?._frames?.length)")
+    index = first_index(tab, lambda p: p["scene"])
+    chart = tab.locator(PLOT).nth(index)
+    chart.scroll_into_view_if_needed()
+    assert plots(tab)[index]["frames"] == 16  # 4×4 positions
+    block = "gd._fullData.find(d => d.name === 'not computed yet')"
+    window = "gd._fullData.find(d => d.name.startsWith('window'))"
+    start_block = on_plot(tab, index, f"[Array.from({block}.y), Array.from({block}.z)]")
+    start_window = on_plot(tab, index, f"Array.from({window}.y)")
+    canvas = chart.locator(".gl-container canvas").first
+    grey_before = grey_pixels(canvas)
+    assert grey_before > 500, grey_before  # 15 of the 16 positions not computed yet
+
+    chart.locator(".updatemenu-button", has_text=PLAY).click()
+    tab.wait_for_function(f"(i) => {ALL_PLOTS}[i]._fullLayout.sliders[0].active >= 2", arg=index, timeout=20000)
+    chart.locator(".updatemenu-button", has_text=PAUSE).click()
+    assert on_plot(tab, index, f"Array.from({window}.y)") != start_window  # the windows slid
+    assert on_plot(tab, index, f"[Array.from({block}.y), Array.from({block}.z)]") != start_block
+
+    redraw = "{frame: {redraw: true, duration: 0}, mode: 'immediate', transition: {duration: 0}}"
+    tab.evaluate(f"(i) => Plotly.animate({ALL_PLOTS}[i], ['15'], {redraw})", index)
+    tab.wait_for_function(f"(i) => {ALL_PLOTS}[i]._fullLayout.sliders[0].active === 15", arg=index)
+    ys, zs = on_plot(tab, index, f"[Array.from({block}.y), Array.from({block}.z)]")
+    for box in range(len(ys) // 8):  # every part of the block flat: nothing left to compute
+        assert min(ys[box * 8:box * 8 + 8]) == max(ys[box * 8:box * 8 + 8]) or \
+            min(zs[box * 8:box * 8 + 8]) == max(zs[box * 8:box * 8 + 8]), (ys, zs)
+    tab.wait_for_timeout(300)
+    grey_after = grey_pixels(canvas)
+    assert grey_after < grey_before / 4, (grey_before, grey_after)  # drawn: the output volume filled in
+    caption = on_plot(tab, index, "gd._fullLayout.annotations[0].text")
+    assert "2,304 of 2,304 multiplications" in caption, caption
     no_exception(tab)
     assert not js_errors(tab), js_errors(tab)
 
