@@ -246,15 +246,20 @@ def test_depthwise_play_keeps_the_heatmaps_drawn_and_pause_stops(depthwise_tab):
     assert not js_errors(tab), js_errors(tab)
 
 
+def depthwise_scene(tab):
+    """The Depthwise page's 3-D animation, drawn: its index among the page's plots and its chart."""
+    if not tab.url.endswith("/depthwise"):  # run on its own
+        open_page(tab, "/depthwise")
+    tab.wait_for_function(f"() => {ALL_PLOTS}.some(gd => gd._fullLayout?.scene && gd._transitionData?._frames?.length)")
+    index = first_index(tab, lambda p: p["scene"])
+    return index, tab.locator(PLOT).nth(index)
+
+
 def test_depthwise_3d_volumes_render_with_webgl(depthwise_tab):
     from PIL import Image
 
     tab = depthwise_tab
-    if not tab.url.endswith("/depthwise"):
-        open_page(tab, "/depthwise")
-    tab.wait_for_function(f"() => {ALL_PLOTS}.some(gd => gd._fullLayout?.scene)")
-    index = first_index(tab, lambda p: p["scene"])
-    chart = tab.locator(PLOT).nth(index)
+    index, chart = depthwise_scene(tab)
     # plotly.js writes a message instead of the scene when the browser has no WebGL
     text = on_plot(tab, index, "gd.innerText")
     assert "webgl" not in text.lower(), f"the 3-D view shows an error instead of the volumes: {text!r}"
@@ -286,11 +291,7 @@ def test_depthwise_3d_animation_plays_and_fills_the_output_volume(depthwise_tab)
         return grey.histogram()[255]
 
     tab = depthwise_tab
-    if not tab.url.endswith("/depthwise"):
-        open_page(tab, "/depthwise")
-    tab.wait_for_function(f"() => {ALL_PLOTS}.some(gd => gd._fullLayout?.scene && gd._transitionData?._frames?.length)")
-    index = first_index(tab, lambda p: p["scene"])
-    chart = tab.locator(PLOT).nth(index)
+    index, chart = depthwise_scene(tab)
     chart.scroll_into_view_if_needed()
     assert plots(tab)[index]["frames"] == 16  # 4×4 positions
     block = "gd._fullData.find(d => d.name === 'not computed yet')"
