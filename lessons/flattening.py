@@ -213,8 +213,10 @@ def equivalence(config: Config, values: np.ndarray) -> str:
     dense_out = weights @ engine.flatten(values, "CHW")
     conv_out = engine.conv2d(values, weights.reshape(units, *values.shape))[:, 0, 0]
     conv_cost = engine.standard_cost(values.shape, values.shape[1:], units)
+    which = (f"each of the {units} units'" if units == config.units else
+             f"the first {units} of the {viz.count(config.units)} units' (the others alike)")
     return (
-        f"Reshape each of {units} units' {values.size} weights into a "
+        f"Reshape {which} {values.size} weights into a "
         f"{config.height}×{config.width}×{config.channels} kernel: a convolution with no padding fits exactly once, "
         f"giving a 1×1×{units} output. Dense: "
         f"{', '.join(viz.number(v) for v in dense_out)}; convolution: {', '.join(viz.number(v) for v in conv_out)} "

@@ -76,6 +76,9 @@ def toggle(label: str, key: str, default: bool = False, help: str | None = None,
         label, key=key, bind=BIND, help=help, **seed(key, value=default)), default, not_taken("true or false")))
 
 
+NUMBER_BOX_PX = 320  # a box for a few digits and its label, not the page's whole width
+
+
 def whole_number(label: str, key: str, low: int, high: int, default: int, help: str | None = None, where=None) -> int:
     """A number box for a whole number whose bounds may follow the page's other controls."""
     def make():
@@ -85,7 +88,7 @@ def whole_number(label: str, key: str, low: int, high: int, default: int, help: 
         _fit(key, lambda v: isinstance(v, (int, float)) and low <= v <= high,
              lambda v: min(max(int(v), low), high) if isinstance(v, (int, float)) else default)
         unreadable = any(not finite(v) for v in link_value(key) or [])
-        return (where or st).number_input(label, min_value=low, max_value=high, step=1, key=key,
+        return (where or st).number_input(label, min_value=low, max_value=high, step=1, key=key, width=NUMBER_BOX_PX,
                                           bind=None if unreadable else BIND, help=help, **seed(key, value=default))
 
     return int(checked(label, key, make, default, not_taken(f"a whole number from {low} to {high}")))

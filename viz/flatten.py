@@ -100,12 +100,13 @@ def flatten_plot(x: np.ndarray, order: str = "CHW", selected: int | None = None,
                                data=[go.Scatter(x=xs[channel_of == c], y=ys[channel_of == c]) for c in range(channels)]))
     annotations = [dict(x=c * (width + gap) - 0.5, y=-1.1, text=f"<b>channel {c + 1}</b>", showarrow=False,
                         xanchor="left", font=dict(size=13)) for c in range(channels)]
-    annotations.append(dict(x=channels * (width + gap) + 0.5, y=height / 2 - 0.5,
-                            text=f"<b>↓ vector of {n} entries<br>({order} order)</b>", showarrow=False,
-                            xanchor="left", align="left", font=dict(size=13)))
     rows_of_vector = (n - 1) // per_row + 1
-    y_bottom = top + 2.2 * (rows_of_vector - 1) + 1.8
-    x_right = max(channels * (width + gap) + 7, per_row) + 0.5  # room for the vector's name beside the volume
+    # the vector's name under it, below the entries' numbers, where no cell's path crosses it
+    annotations.append(dict(x=-0.5, y=top + 2.2 * (rows_of_vector - 1) + 2.0,
+                            text=f"<b>the vector: {n} entries, in {order} order</b>", showarrow=False,
+                            xanchor="left", font=dict(size=13)))
+    y_bottom = top + 2.2 * (rows_of_vector - 1) + 2.8
+    x_right = max(channels * (width + gap), per_row) + 0.5
     step = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
     fig = go.Figure(data=traces, frames=frames)
     fig.update_layout(
