@@ -90,3 +90,19 @@ class Section:
 
     title: str
     blocks: tuple = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class GoingFurther:
+    """Side topics the lecture does not cover, folded away under "Going further" after the lecture's path:
+    their sections are drawn only once it is opened."""
+
+    sections: tuple = field(default_factory=tuple)
+    key: str = "going_further"
+
+    @property
+    def title(self) -> str:
+        """"Going further: grouped convolution; what separability gives up", from its sections' titles."""
+        titles = [section.title for section in self.sections if section is not None]
+        return "Going further: " + "; ".join(title[:1].lower() + title[1:] for title in titles)
+

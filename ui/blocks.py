@@ -44,6 +44,12 @@ def show_block(block) -> None:
     elif isinstance(block, blocks.Section):
         st.subheader(block.title)
         show_blocks(block.blocks)
+    elif isinstance(block, blocks.GoingFurther):
+        # drawn, and sent, only while open (opening it reruns the page): most reruns leave it folded
+        folded = st.expander(block.title, icon=":material/explore:", key=block.key, on_change="rerun")
+        if folded.open:
+            with folded:
+                show_blocks(block.sections)
     else:
         raise TypeError(f"no way to draw {type(block).__name__}")
 
