@@ -43,6 +43,7 @@ SIDE_PX = 8  # the figure's left and right margins
 CHAR_EM = 0.5  # a digit's (and the minus sign's) width, in ems of its font
 SIGN_GAP = 0.8  # room for the × and the = between the matrices, in cells
 PANEL_GAP = 0.8  # between the grids and the matrices
+PANEL_SHARE = 30  # input bands wider than this many cells get matrices as much wider (a share of the canvas)
 OUTPUT_TOP = 3.3  # band 2's output maps start this many rows below the input maps' last row
 FAR = 400  # how far a mask reaches below its map: clipped by the plotting area
 GAP = 0.6  # between two maps, in cells
@@ -82,6 +83,8 @@ class Plan:
 
     drawn: int  # output maps drawn
     cell: float
+    col: float  # a matrix column's width
+    sign_gap: float  # room for the × and the =
     outputs_x: list  # the centre of each output map's first column
     matrix_x: list  # the left edge of each of the three matrices
     panel_full: bool  # the matrices as tall as both bands (else beside the output maps only)
@@ -94,9 +97,10 @@ def plan(maps: np.ndarray, output: np.ndarray, most: int) -> Plan:
     with the matrices, and their cells widen to fill it."""
     channels, _, width = maps.shape
     inputs_right = channels * width + (channels - 1) * GAP - 0.5
+    stretch = max(1.0, (inputs_right + 0.5) / PANEL_SHARE)
     def planned(k: int) -> Plan:
-        col = matrix_col(channels, k)
-        panel = PANEL_GAP + (channels + 2 * k) * col + 2 * SIGN_GAP
+        col, sign_gap = matrix_col(channels, k) * stretch, SIGN_GAP * stretch
+        panel = PANEL_GAP * stretch + (channels + 2 * k) * col + 2 * sign_gap
         slot = max(width, channels)
         natural = k * slot + (k - 1) * GAP  # the output band at cells of 1
         if inputs_right + 0.5 >= natural + panel:  # the matrices fit beside the output maps, under the inputs
@@ -105,9 +109,9 @@ def plan(maps: np.ndarray, output: np.ndarray, most: int) -> Plan:
         else:
             cell, right, full = 1.0, max(inputs_right, natural - 0.5) + panel, True
         outputs_x = [cell / 2 - 0.5 + n * (slot * cell + GAP) for n in range(k)]
-        matrix_x = [right - panel + PANEL_GAP]
-        matrix_x += [matrix_x[0] + channels * col + SIGN_GAP, matrix_x[0] + (channels + k) * col + 2 * SIGN_GAP]
-        return Plan(k, cell, outputs_x, matrix_x, full, [-0.6, round(right + 0.15, 4)])
+        matrix_x = [right - panel + PANEL_GAP * stretch]
+        matrix_x += [matrix_x[0] + channels * col + sign_gap, matrix_x[0] + (channels + k) * col + 2 * sign_gap]
+        return Plan(k, cell, col, sign_gap, outputs_x, matrix_x, full, [-0.6, round(right + 0.15, 4)])
 
     for k in range(most, 0, -1):
         at = planned(k)
@@ -160,7 +164,7 @@ def pointwise_figure(maps: np.ndarray, weights: np.ndarray, output: np.ndarray, 
     per_pixel = engine.pointwise_cost((channels, 1, 1), n_kernels).multiplications
 
     at = plan(maps, output, k)
-    k, a, outputs_x, matrix_x, col = at.drawn, at.cell, at.outputs_x, at.matrix_x, matrix_col(channels, at.drawn)
+    k, a, outputs_x, matrix_x, col = at.drawn, at.cell, at.outputs_x, at.matrix_x, at.col
     inputs_x = [c * (width + GAP) for c in range(channels)]
     kernel_y, output_y = height + 2, height + OUTPUT_TOP
     bottom = output_y + height - 0.5
@@ -212,7 +216,7 @@ def pointwise_figure(maps: np.ndarray, weights: np.ndarray, output: np.ndarray, 
     label(matrix_x[2] + k * col, panel_top - 0.05, f"({pixels}×{channels})·({channels}×{n_kernels}) = "
           f"({pixels}×{n_kernels})", anchor="right")
     for x, sign in zip(matrix_x[1:], ("×", "=")):
-        annotations.append(dict(x=x - SIGN_GAP / 2, y=(bottom + panel_top) / 2, text=sign, showarrow=False,
+        annotations.append(dict(x=x - at.sign_gap / 2, y=(bottom + panel_top) / 2, text=sign, showarrow=False,
                                 font=dict(size=22, color=style.LABEL)))
 
     window = dict(color=style.WINDOW, width=3)
