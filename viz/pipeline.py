@@ -21,6 +21,7 @@ screen. `PipelineFigure` carries both and hands out the presenter one from `enla
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ from .animated import AnimatedFigure, enlarge_spec
 from .scan import CAPTION_LINE_PX, CONTROLS_PX, TITLE_LINE_PX, animated_figure
 
 NUMBER_FONT = 14  # px on the kernels' cells: 14 on a screen, ×1.35 (18.9) in presenter mode
+PRESENTER_KERNELS = 3  # pointwise kernels drawn on a projector (4 on a screen: Stages holds those)
 PRESENTER_FACTOR = 1.35  # ui.classroom.PRESENTER_SCALE, which the presenter layout is planned for
 NUMBER_CELL_PX = {False: 24, True: 25}  # the smallest cell "−2" fits in at NUMBER_FONT (× the factor)
 WIDE_PX = 1444  # the chart's plotting width at 1920×1080, the sidebar open
@@ -116,23 +118,30 @@ class Layout:
 
 
 def columns(stages: Stages, zoom: float, presenter: bool):
-    """Column widths (canvas units) and titles, left to right."""
+    """Column widths (canvas units) and titles, left to right. On a projector the depthwise stage is one
+    block, a column per channel (its input, its kernel under it, its map under that)."""
     channels, hp, wp = stages.x.shape
     k = stages.depthwise.shape[1]
     n, ho, wo = stages.outputs.shape
     (pt, pb), (pl, pr) = stages.pads
     padded = f"<br>padded to {hp}×{wp}" if (pt, pb, pl, pr) != (0, 0, 0, 0) else ""
-    spec = [
-        (wp, f"<b>input</b><br>{hp - pt - pb}×{wp - pl - pr}×{channels}{padded}"),
-        (k * zoom, f"<b>depthwise</b><br>{channels} of {k}×{k}×1"),
-        (wo, f"<b>depthwise maps</b><br>{ho}×{wo}×{channels}"),
-        (channels * zoom, f"<b>pointwise</b><br>{min(n, stages.kernels)} of {stages.kernels}: 1×1×{channels}"),
-        (wo, f"<b>output</b><br>{ho}×{wo}×{stages.kernels}"),
-    ]
-    if not presenter:
-        spec.append((channels * k + (channels - 1) * 0.5, f"<b>standard kernels</b><br>W = P·D: {k}×{k}×{channels}"))
-    spec.append((wo, f"<b>standard output</b><br>{ho}×{wo}×{stages.kernels}"))
-    return spec
+    size = f"{hp - pt - pb}×{wp - pl - pr}×{channels}"
+    pointwise = (channels * zoom, f"<b>pointwise</b><br>{n} of {stages.kernels}: 1×1×{channels}")
+    outputs = (wo, f"<b>output</b><br>{ho}×{wo}×{stages.kernels}")
+    standard_maps = (wo, f"<b>standard output</b><br>{ho}×{wo}×{stages.kernels}")
+    if presenter:
+        block = channels * channel_width(stages, zoom) + (channels - 1) * COLUMN_GAP
+        return [(block, f"<b>depthwise</b>: input, kernel, map<br>{size} · {channels} of {k}×{k}×1 · "
+                        f"{ho}×{wo}×{channels}{padded}"), pointwise, outputs, standard_maps]
+    return [(wp, f"<b>input</b><br>{size}{padded}"), (k * zoom, f"<b>depthwise</b><br>{channels} of {k}×{k}×1"),
+            (wo, f"<b>depthwise maps</b><br>{ho}×{wo}×{channels}"), pointwise, outputs,
+            (channels * k + (channels - 1) * 0.5, f"<b>standard kernels</b><br>W = P·D: {k}×{k}×{channels}"),
+            standard_maps]
+
+
+def channel_width(stages: Stages, zoom: float) -> float:
+    """A channel's column on a projector: its input, its kernel and its map, one under the other."""
+    return max(stages.x.shape[2], stages.depthwise.shape[1] * zoom, stages.depthwise_maps.shape[2])
 
 
 def title_lines(stages: Stages) -> int:
@@ -150,26 +159,36 @@ def plan(stages: Stages, zoom: float, presenter: bool, cell_px: float) -> Layout
     n, ho, wo = stages.outputs.shape
     factor = PRESENTER_FACTOR if presenter else 1.0
     spec = columns(stages, zoom, presenter)
-    lefts, x = [], 0.0
+    lefts, starts, x = [], [], 0.0
     for width, title in spec:
         slot = max(width, title_px(title, factor) / cell_px)
-        lefts.append(x + (slot - width) / 2)  # a grid in the middle of its slot
+        lefts.append(x + (slot - width) / 2)  # a grid in the middle of its slot, its title at the slot's left
+        starts.append(x)
         x += slot + COLUMN_GAP
     total_width = x - COLUMN_GAP
-    row = LABEL + max(hp, k * zoom, ho)  # one row per channel: input, depthwise kernel, map
-    inputs = [Grid(lefts[0], c * (row + GAP) + LABEL, hp, wp) for c in range(channels)]
-    kernels = [Grid(lefts[1], g.top + max(0.0, (hp - k * zoom) / 2), k, k, zoom) for g in inputs]
-    maps = [Grid(lefts[2], g.top + (hp - ho) / 2, ho, wo) for g in inputs]
+    if presenter:  # a column per channel: input, kernel under it, map under that
+        column = channel_width(stages, zoom)
+        per_channel = [lefts[0] + c * (column + COLUMN_GAP) for c in range(channels)]
+        inputs = [Grid(x0 + (column - wp) / 2, LABEL, hp, wp) for x0 in per_channel]
+        kernels = [Grid(x0 + (column - k * zoom) / 2, LABEL + hp + GAP, k, k, zoom) for x0 in per_channel]
+        maps = [Grid(x0 + (column - wo) / 2, kernels[0].bottom + GAP + LABEL, ho, wo) for x0 in per_channel]
+        columns_left = lefts[1:]
+    else:  # a row per channel: input, kernel beside it, map beside that
+        row = LABEL + max(hp, k * zoom, ho)
+        inputs = [Grid(lefts[0], c * (row + GAP) + LABEL, hp, wp) for c in range(channels)]
+        kernels = [Grid(lefts[1], g.top + max(0.0, (hp - k * zoom) / 2), k, k, zoom) for g in inputs]
+        maps = [Grid(lefts[2], g.top + (hp - ho) / 2, ho, wo) for g in inputs]
+        columns_left = lefts[3:]
     out_row = LABEL + max(ho, zoom, 0 if presenter else k)  # one row per shown kernel
-    outputs = [Grid(lefts[4], i * (out_row + GAP) + LABEL, ho, wo) for i in range(n)]
-    weights = [Grid(lefts[3], g.top + (ho - zoom) / 2, 1, channels, zoom) for g in outputs]
+    outputs = [Grid(columns_left[1], i * (out_row + GAP) + LABEL, ho, wo) for i in range(n)]
+    weights = [Grid(columns_left[0], g.top + (ho - zoom) / 2, 1, channels, zoom) for g in outputs]
     standard = [] if presenter else [
-        [Grid(lefts[5] + c * (k + 0.5), g.top + (ho - k) / 2, k, k) for c in range(channels)] for g in outputs]
-    standard_maps = [Grid(lefts[-1], g.top, ho, wo) for g in outputs]
+        [Grid(columns_left[2] + c * (k + 0.5), g.top + (ho - k) / 2, k, k) for c in range(channels)] for g in outputs]
+    standard_maps = [Grid(columns_left[-1], g.top, ho, wo) for g in outputs]
     grids = inputs + kernels + maps + weights + outputs + standard_maps + [g for r in standard for g in r]
     height = max(max(g.bottom for g in grids), max(g.bottom for g in outputs) + LABEL)  # "… more kernels" under the outputs
     return Layout(zoom, cell_px, inputs, kernels, maps, weights, outputs, standard, standard_maps,
-                  list(zip(lefts, (t for _, t in spec))), total_width, height)
+                  list(zip(starts, (t for _, t in spec))), total_width, height)
 
 
 def margins(stages: Stages) -> tuple[float, float, float]:
@@ -266,7 +285,12 @@ def captions(stages: Stages) -> list[str]:
 
 
 def build_figure(stages: Stages, presenter: bool, frame_ms: int = 700) -> AnimatedFigure:
-    """The pipeline animation, laid out for a screen or (`presenter`) for a projector."""
+    """The pipeline animation, laid out for a screen or (`presenter`) for a projector, which draws fewer
+    pointwise kernels and no standard kernels."""
+    if presenter:
+        shown = slice(0, PRESENTER_KERNELS)
+        stages = dataclasses.replace(stages, pointwise=stages.pointwise[shown], outputs=stages.outputs[shown],
+                                     standard=stages.standard[shown], standard_maps=stages.standard_maps[shown])
     layout, height = chosen_layout(stages, presenter)
     channels = stages.x.shape[0]
     n = stages.pointwise.shape[0]
