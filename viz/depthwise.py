@@ -30,6 +30,8 @@ PRESENTER_FACTOR = 1.35  # how much presenter mode enlarges a chart's text (ui.c
 PRESENTER_CHART_PX = 700  # the tallest the chart may be in presenter mode on a 1280×720 projector
 READABLE_CELL_PX = 40.05  # a projector's cell that takes numbers of 18 px (animated.fitting_font: 0.45 of a cell)
 WIDE_SHARE = 0.82  # the share of a wide screen's width the grids span
+MAX_CELL_PX = 72  # a few small grids: no larger than this, whatever share of the screen they span
+MAX_HEIGHT_PX = 960  # the chart on a 1920×1080 screen, its Play row included
 MAX_SHOWN = 4  # channels drawn at most; the others are summed up in words
 TITLE_ROWS = 0.75  # the band above a grid for its title, in cells
 EDGE = 0.6  # free cells round the canvas (outlines reach past the grids)
@@ -147,7 +149,9 @@ def depthwise_scan_figure(trace: DepthwiseTrace, frame_ms: int = 700, shown_prod
     top_px = CAPTION_GAP_PX + CAPTION_LINE_PX * caption_lines + 6
     unit_w, unit_h = unit_size(layout, (hp, wp), (kh, kw), (ho, wo), m)
     drawn, across, down = canvas_size(layout, (unit_w, unit_h))
-    # as wide as keeps the projector's chart within PRESENTER_CHART_PX (its cells follow the width)
+    # as wide as keeps the projector's chart within PRESENTER_CHART_PX (its cells follow the width): a
+    # canvas too tall for 18 px numbers there (several kernels per channel on a large input) gets smaller
+    # ones rather than a chart to scroll
     across = max(across, PROJECTOR_PX * down / (PRESENTER_CHART_PX - (top_px + CONTROLS_PX) * PRESENTER_FACTOR))
     extra = across - drawn - 2 * EDGE
 
@@ -170,7 +174,8 @@ def depthwise_scan_figure(trace: DepthwiseTrace, frame_ms: int = 700, shown_prod
     x_range = [-EDGE, across - EDGE]
     y_range = [down, 0]  # reversed: row 0 at the top
     # the wide screen's grids span WIDE_SHARE of it; a projector's cells are fitted by AnimatedFigure.enlarged
-    cell_px = min(WIDE_PX / across, WIDE_SHARE * (WIDE_PX + 16) / drawn)
+    cell_px = min(WIDE_PX / across, WIDE_SHARE * (WIDE_PX + 16) / drawn, MAX_CELL_PX,
+                  (MAX_HEIGHT_PX - top_px - CONTROLS_PX) / down)
     height = int(round(down * cell_px + top_px + CONTROLS_PX))
     laptop_cell = min(cell_px, LAPTOP_PX / across)  # the numbers are sized for the laptop's cells
 
