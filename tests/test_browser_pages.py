@@ -370,6 +370,27 @@ def test_pointwise_plays_pixel_by_pixel(tab):
     assert not js_errors(tab), js_errors(tab)
 
 
+def separable_pipeline_reaches_its_last_step(tab, steps: int, counts: str) -> None:
+    """The pipeline animation (the page's animated plot): `steps` frames, its heatmaps drawn, Play moving
+    it on, and its last frame's caption ending at the lecture's sum, `counts`."""
+    scan = first_index(tab, lambda p: p["frames"] > 0)
+    names = on_plot(tab, scan, "gd._transitionData._frames.map(f => f.name)")
+    assert len(names) == on_plot(tab, scan, "gd._fullLayout.sliders[0].steps.length") == steps
+    assert_drawn(heatmap_images(tab, scan), on_plot(tab, scan, "gd._fullData.filter(d => d.type === 'heatmap').length"))
+    tab.locator(PLOT).nth(scan).get_by_text(PLAY).click()
+    tab.wait_for_function(f"i => {ALL_PLOTS}[i]._fullLayout.sliders[0].active >= 2", arg=scan)
+    tab.locator(PLOT).nth(scan).get_by_text(PAUSE).click()
+    tab.evaluate(f"([i, last]) => Plotly.animate({ALL_PLOTS}[i], [last], {ANIMATE_TO})", [scan, names[-1]])
+    tab.wait_for_function(f"([i, last]) => {ALL_PLOTS}[i]._fullLayout.sliders[0].active === last",
+                          arg=[scan, steps - 1])
+    tab.wait_for_function(f"([i, text]) => {ALL_PLOTS}[i]._fullLayout.annotations[0].text.includes(text)",
+                          arg=[scan, counts])
+    label = on_plot(tab, scan, f"gd._fullLayout.sliders[0].steps[{steps - 1}].label")
+    assert label.startswith(f"{steps}/{steps}"), label
+    # every cell of every map is computed by the last step: nothing hides them any more
+    assert on_plot(tab, scan, "gd._fullLayout.shapes[0].path") == "M0 0Z"
+
+
 def test_depthwise_separable_presets_show_the_lectures_tables(tab):
     open_page(tab, "/depthwise_separable")
     no_exception(tab)
@@ -378,17 +399,24 @@ def test_depthwise_separable_presets_show_the_lectures_tables(tab):
         assert number in text, number
     charts_drawn(tab)
     screenshot(tab, "depthwise_separable")
+    separable_pipeline_reaches_its_last_step(tab, 5 * 5, "675 + 9,600 = 10,275 against 86,400")
 
     second = preset_names("pages/depthwise_separable.py")[1]
     open_page(tab, "/depthwise_separable?preset=" + urllib.parse.quote(second))
     tab.get_by_text("1,228,800").first.wait_for()
     no_exception(tab)
+    charts_drawn(tab)
     text = main_text(tab)
     for number in ("1,228,800", "4,800", "49,152", "53,952"):  # 12×12×3, 256 kernels of 5×5
         assert number in text, number
     assert "86,400" not in text
     example = tab.locator("[data-testid=stSidebar] [data-testid=stSelectbox] input[aria-label=Example]")
     assert example.input_value() == second  # the select box shows the URL's preset
+    # the table's sizes are shown greyed out in the sidebar, not taken from the sliders
+    height = tab.locator("[data-testid=stSidebar] [data-testid=stSlider]", has_text="Input height H")
+    thumb = height.locator("input[type=range]")
+    assert thumb.is_disabled() and thumb.input_value() == "12"
+    separable_pipeline_reaches_its_last_step(tab, 8 * 8, "4,800 + 49,152 = 53,952 against 1,228,800")
     assert not js_errors(tab), js_errors(tab)
 
 
