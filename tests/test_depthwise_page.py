@@ -168,3 +168,18 @@ def test_custom_takes_the_students_sliders():
     assert not any(s.disabled for s in at.slider)
     assert at.slider(key="c").value == 3
     assert metrics(at)["Output"] == "3×3×3"
+
+
+def test_the_lectures_scan_is_planned_for_a_wide_screen_and_a_projector():
+    """The figure's own plan (the browser tests measure the drawn page): numbers of 14 px or more on a
+    screen; in presenter mode, as ui enlarges it, numbers of 18 px or more in a chart of 700 px or less."""
+    from lessons.depthwise import Config, build
+    from ui.classroom import PRESENTER_SCALE
+
+    scan = build(Config()).scan
+    fonts = [t["textfont"]["size"] for t in scan.to_dict()["data"] if t["type"] == "heatmap"]
+    assert min(fonts) >= 14
+    projected = scan.enlarged(PRESENTER_SCALE).to_dict()
+    assert projected["layout"]["height"] <= 700
+    assert min(t["textfont"]["size"] for t in projected["data"] if t["type"] == "heatmap") >= 18
+    assert projected["frames"] is scan.frames or len(projected["frames"]) == 16
