@@ -154,6 +154,7 @@ def test_the_matrix_rows_lit_are_the_pixel_of_the_same_step(case):
     np.testing.assert_array_equal(kernels, weight_columns(weights[:drawn]))  # (C × N), the drawn columns
     np.testing.assert_allclose(outputs, inputs @ kernels)  # (H·W × N): the same product, row by row
     rows = [s for s in spec["layout"]["shapes"] if s.get("yref") == "y3" and s.get("line", {}).get("width")]
+    masks = [s for s in spec["layout"]["shapes"] if s.get("fillcolor") == style.BACKGROUND]
     assert len(rows) == 2  # the row of the input matrix and the row of the output matrix
     for p in range(height * width):
         r, c = divmod(p, width)
@@ -165,6 +166,10 @@ def test_the_matrix_rows_lit_are_the_pixel_of_the_same_step(case):
             assert len(hits) == 1 and hits[0][1][0] == p, (p, hits)
         np.testing.assert_array_equal(inputs[p], maps[:, r, c])
         assert f"Pixel ({r + 1}, {c + 1})</b> · matrix row {p + 1} ·" in caption
+        product = shown["output matrix"]  # its rows so far uncovered, the rows still to come hidden
+        for row in range(height * width):
+            x, y = product["x0"], product["y0"] + row * product["dy"]
+            assert any(covered(m, ranges, x, y) for m in masks) == (row > p), (p, row)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -237,7 +242,7 @@ def test_data_and_layout_pass_plotly_validation(case):
     go.Figure(data=spec["data"], layout=layout)  # raises on any invalid property
     for frame in spec["frames"]:
         assert set(frame["layout"]) <= {"annotations[0].text", "xaxis2.range", "yaxis2.range", "xaxis3.range",
-                                        "yaxis3.range", "xaxis4.range", "xaxis5.range", "xaxis6.range"}
+                                        "yaxis3.range", "yaxis4.range", "xaxis4.range", "xaxis5.range", "xaxis6.range"}
 
 
 def test_presenter_size_stays_on_one_screen():

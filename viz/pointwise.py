@@ -40,7 +40,8 @@ ROW_PX = (15.0, 30.0)  # the least and the most a row of cells gets
 SHOW_PX = 1000  # numbers are printed where they fit a chart this wide (a 1280×800 screen's is 820)
 FIT_PX = 680  # the chart in presenter mode at 1280×720 (917 px), in the figure's own pixels (÷ 1.35)
 SIDE_PX = 8  # the figure's left and right margins
-CHAR_EM = 0.5  # a digit's (and the minus sign's) width, in ems of its font
+CHAR_EM = 0.56  # a digit's (and the minus sign's) width, in ems of its font (measured in Chromium)
+TEXT_MARGIN_PX = 3  # the least room between two cells' numbers (presenter mode: ×1.35)
 SIGN_GAP = 0.8  # room for the × and the = between the matrices, in cells
 PANEL_GAP = 0.8  # between the grids and the matrices
 PANEL_SHARE = 30  # input bands wider than this many cells get matrices as much wider (a share of the canvas)
@@ -66,10 +67,10 @@ def pixel_names(height: int, width: int) -> list[str]:
     return [f"({r + 1}, {c + 1})" for r in range(height) for c in range(width)]
 
 
-def fits(values, cell_px: float) -> bool:
-    """Whether every one of `values`, as style.number writes it, fits a cell `cell_px` wide at NUMBER_PX."""
+def needed_px(values) -> float:
+    """The width of cell that every one of `values`, as style.number writes it, needs at NUMBER_PX."""
     longest = max((len(style.number(v)) for v in np.ravel(values)), default=1)
-    return longest * CHAR_EM * NUMBER_PX + 2 <= cell_px
+    return longest * CHAR_EM * NUMBER_PX + TEXT_MARGIN_PX
 
 
 def matrix_col(channels: int, drawn: int) -> float:
@@ -87,38 +88,47 @@ class Plan:
     sign_gap: float  # room for the × and the =
     outputs_x: list  # the centre of each output map's first column
     matrix_x: list  # the left edge of each of the three matrices
-    panel_full: bool  # the matrices as tall as both bands (else beside the output maps only)
+    beside: str  # the bands the matrices stand beside: "both", "inputs" or "outputs"
     x_range: list
 
 
 def plan(maps: np.ndarray, output: np.ndarray, most: int) -> Plan:
-    """The most output maps, up to `most`, whose numbers, and the input's, still fit a chart FIT_PX wide;
-    the matrices beside them. Where the input maps are the wider band, the output maps share its width
-    with the matrices, and their cells widen to fill it."""
+    """The most output maps, up to `most`, whose numbers, and the input's, fit a chart FIT_PX wide (or
+    nearly: within 10%), and the matrices beside them: beside both bands where that leaves room, else
+    beside the wider band of the two, the other band's cells widening to its full width."""
     channels, _, width = maps.shape
     inputs_right = channels * width + (channels - 1) * GAP - 0.5
     stretch = max(1.0, (inputs_right + 0.5) / PANEL_SHARE)
-    def planned(k: int) -> Plan:
+    slot = max(width, channels)
+
+    def planned(k: int, beside_inputs: bool) -> Plan:
         col, sign_gap = matrix_col(channels, k) * stretch, SIGN_GAP * stretch
         panel = PANEL_GAP * stretch + (channels + 2 * k) * col + 2 * sign_gap
-        slot = max(width, channels)
         natural = k * slot + (k - 1) * GAP  # the output band at cells of 1
-        if inputs_right + 0.5 >= natural + panel:  # the matrices fit beside the output maps, under the inputs
+        if beside_inputs:
+            right, beside = inputs_right + panel, "inputs"
+            cell = max(1.0, (right + 0.5 - (k - 1) * GAP) / (k * slot))
+        elif inputs_right + 0.5 >= natural + panel:  # the inputs are the wider band
             cell = (inputs_right + 0.5 - panel - (k - 1) * GAP) / (k * slot)
-            right, full = inputs_right, False
+            right, beside = inputs_right, "outputs"
         else:
-            cell, right, full = 1.0, max(inputs_right, natural - 0.5) + panel, True
+            cell, right, beside = 1.0, max(inputs_right, natural - 0.5) + panel, "both"
         outputs_x = [cell / 2 - 0.5 + n * (slot * cell + GAP) for n in range(k)]
         matrix_x = [right - panel + PANEL_GAP * stretch]
         matrix_x += [matrix_x[0] + channels * col + sign_gap, matrix_x[0] + (channels + k) * col + 2 * sign_gap]
-        return Plan(k, cell, col, sign_gap, outputs_x, matrix_x, full, [-0.6, round(right + 0.15, 4)])
+        return Plan(k, cell, col, sign_gap, outputs_x, matrix_x, beside, [-0.6, round(right + 0.15, 4)])
 
-    for k in range(most, 0, -1):
-        at = planned(k)
+    def room(at: Plan) -> float:
+        """The narrower cell's width over what its numbers need, at FIT_PX (1: they just fit)."""
         unit = (FIT_PX - 2 * SIDE_PX) / (at.x_range[1] - at.x_range[0])
-        if fits(maps, unit) and fits(output[:k], unit * at.cell):
-            return at
-    return planned(most)  # too large for a projector's numbers whatever is left out: all drawn, fewer printed
+        return min(unit / needed_px(maps), unit * at.cell / needed_px(output[:at.drawn]))
+
+    candidates = [planned(k, beside_inputs) for k in range(most, 0, -1) for beside_inputs in (False, True)]
+    for enough in (1.0, 0.9):
+        for at in candidates:
+            if room(at) >= enough:
+                return at
+    return candidates[0]  # too large for a projector's numbers whatever is left out: all drawn, fewer printed
 
 
 def grid(values, x0: float, y0: float, name: str, hover: str, show: bool, zmax: float, dx: float = 1.0,
@@ -139,6 +149,16 @@ def rect(x0: float, x1: float, y0: float, y1: float, xref: str = "x", yref: str 
 
 def mask(x0: float, x1: float, y0: float, y1: float, xref: str = "x", yref: str = "y") -> dict:
     return dict(rect(x0, x1, y0, y1, xref, yref, width=0), fillcolor=style.BACKGROUND, layer="above")
+
+
+def stretched(main_range, start: float, end: float, empty: bool) -> list:
+    """The range of an overlay axis on which 0 and 1 land where `start` and `end` do on the main axis
+    whose range is `main_range` (both in the main axis's order): a mask drawn from 0 to 1 on it covers
+    start to end. `empty`: nothing to cover, the mask is off the chart."""
+    if empty:
+        return [10, 11]
+    lo = (main_range[0] - start) / (end - start)
+    return [round(lo, 5), round(lo + (main_range[1] - main_range[0]) / (end - start), 5)]
 
 
 def coloured(c: int, text: str) -> str:
@@ -170,9 +190,10 @@ def pointwise_figure(maps: np.ndarray, weights: np.ndarray, output: np.ndarray, 
     bottom = output_y + height - 0.5
     x_range, y_range = at.x_range, [round(bottom + 0.2, 4), -0.6]
     rows_high = y_range[0] - y_range[1]
-    panel_top = 0.5 if at.panel_full else kernel_y - 0.5
-    matrix_row = (bottom - panel_top) / pixels  # a pixel's row of the matrices, in rows of cells
-    kernel_row = min(1.0, (bottom - panel_top) / channels)
+    panel_top = kernel_y - 0.5 if at.beside == "outputs" else 0.5
+    panel_bottom = height + 0.5 if at.beside == "inputs" else bottom
+    matrix_row = (panel_bottom - panel_top) / pixels  # a pixel's row of the matrices, in rows of cells
+    kernel_row = min(1.0, (panel_bottom - panel_top) / channels)
 
     caption_lines = 1 + k + (n_kernels > k)
     top_px = caption_lines * CAPTION_LINE_PX + 10
@@ -181,7 +202,7 @@ def pointwise_figure(maps: np.ndarray, weights: np.ndarray, output: np.ndarray, 
     unit_px = (SHOW_PX - 2 * SIDE_PX) / (x_range[1] - x_range[0])
 
     def shown(values, cell: float) -> bool:
-        return fits(values, unit_px * cell) and row_px >= NUMBER_PX + 2
+        return needed_px(values) <= unit_px * cell and row_px >= NUMBER_PX + 2
 
     data = []
     in_max = max(float(np.abs(maps).max()), 1e-9)
@@ -216,7 +237,7 @@ def pointwise_figure(maps: np.ndarray, weights: np.ndarray, output: np.ndarray, 
     label(matrix_x[2] + k * col, panel_top - 0.05, f"({pixels}×{channels})·({channels}×{n_kernels}) = "
           f"({pixels}×{n_kernels})", anchor="right")
     for x, sign in zip(matrix_x[1:], ("×", "=")):
-        annotations.append(dict(x=x - at.sign_gap / 2, y=(bottom + panel_top) / 2, text=sign, showarrow=False,
+        annotations.append(dict(x=x - at.sign_gap / 2, y=(panel_bottom + panel_top) / 2, text=sign, showarrow=False,
                                 font=dict(size=22, color=style.LABEL)))
 
     window = dict(color=style.WINDOW, width=3)
@@ -226,12 +247,13 @@ def pointwise_figure(maps: np.ndarray, weights: np.ndarray, output: np.ndarray, 
         shapes.append(mask(x - a / 2 - OVERHANG, x - a / 2 + map_width + OVERHANG, output_y + 0.5, output_y + FAR,
                            yref="y2"))
         shapes.append(mask(0, 1, output_y - 0.5, output_y + 0.5, xref=f"x{4 + n}", yref="y2"))
-    shapes.append(mask(matrix_x[2], matrix_x[2] + k * col, panel_top + matrix_row, FAR, yref="y3"))
+    shapes.append(mask(matrix_x[2], matrix_x[2] + k * col, 0, 1, yref="y4"))  # the output matrix's rows below
     for c, x in enumerate(inputs_x):  # each channel's identity: its map outlined in its colour, and its
         # column of the input matrix, its row of the kernel matrix, its weight in every kernel
         line = dict(color=style.channel_colour(c), dash=style.channel_dash(c))
         shapes.append(rect(x - 0.5, x + width - 0.5, 0.5, height + 0.5, width=3, **line))
-        shapes.append(rect(matrix_x[0] + c * col, matrix_x[0] + (c + 1) * col, panel_top, bottom, width=2, **line))
+        shapes.append(rect(matrix_x[0] + c * col, matrix_x[0] + (c + 1) * col, panel_top, panel_bottom, width=2,
+                           **line))
         shapes.append(rect(matrix_x[1], matrix_x[1] + k * col, panel_top + c * kernel_row,
                            panel_top + (c + 1) * kernel_row, width=2, **line))
         for x_out in outputs_x:
@@ -247,21 +269,17 @@ def pointwise_figure(maps: np.ndarray, weights: np.ndarray, output: np.ndarray, 
                for x, cols in ((matrix_x[0], channels), (matrix_x[2], k))]
 
     captions = step_captions(maps, weights, output, k)
-    span = x_range[1] - x_range[0]
 
     def frame_layout(p: int) -> dict:
         r, c = divmod(p, width)
         keys = {"xaxis2.range": [x_range[0] - c, x_range[1] - c], "yaxis2.range": [y_range[0] - r, y_range[1] - r],
                 "xaxis3.range": [round(x_range[0] - c * a, 4), round(x_range[1] - c * a, 4)],
-                "yaxis3.range": [round(y_range[0] - p * matrix_row, 4), round(y_range[1] - p * matrix_row, 4)]}
-        for n, x in enumerate(outputs_x):
-            # the row's rest, from the next cell to the map's edge: 0 and 1 on this axis land there
-            left, edge = x + (c + 0.5) * a, x - a / 2 + map_width + OVERHANG
-            if c == width - 1:
-                keys[f"xaxis{4 + n}.range"] = [10, 11]  # nothing left of the row: the mask is off the chart
-            else:
-                lo = (x_range[0] - left) / (edge - left)
-                keys[f"xaxis{4 + n}.range"] = [round(lo, 5), round(lo + span / (edge - left), 5)]
+                "yaxis3.range": [round(y_range[0] - p * matrix_row, 4), round(y_range[1] - p * matrix_row, 4)],
+                # the output matrix's rows not computed yet, from the next row to the matrix's bottom
+                "yaxis4.range": stretched(y_range, panel_top + (p + 1) * matrix_row, panel_bottom, p == pixels - 1)}
+        for n, x in enumerate(outputs_x):  # the row's rest, from the next cell to the map's edge
+            keys[f"xaxis{4 + n}.range"] = stretched(x_range, x + (c + 0.5) * a, x - a / 2 + map_width + OVERHANG,
+                                                    c == width - 1)
         keys["annotations[0].text"] = (f"<b>Pixel ({r + 1}, {c + 1})</b> · matrix row {p + 1} · <b>"
                                        f"{style.count(per_pixel * (p + 1))} of {style.count(total)} "
                                        f"multiplications</b><br>{captions[p]}")
