@@ -147,3 +147,15 @@ def test_tampered_url_values_fall_back_without_an_exception(query):
 def test_the_default_example_is_table_1():
     at = open_page(PAGE)
     assert at.selectbox(key="preset").value == TABLE_1
+
+
+def test_a_link_to_a_step_opens_at_that_pixel():
+    at = open_page(PAGE, {"step": "13"})
+    spec = chart(at)
+    frame = spec["frames"][12]["layout"]
+    assert spec["layout"]["sliders"][0]["active"] == 12
+    assert spec["layout"]["annotations"][0]["text"] == frame["annotations[0].text"]
+    assert "Pixel (3, 3)" in frame["annotations[0].text"]
+    for path, value in frame.items():  # every axis the frame moves stands where the frame puts it
+        if path.endswith(".range"):
+            assert spec["layout"][path.removesuffix(".range")]["range"] == value, path

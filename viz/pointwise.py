@@ -3,21 +3,22 @@
 One figure, one frame per pixel. Above: the C input maps (the depthwise stage's maps), each outlined
 and labelled in its channel's colour (style.channel_colour). Below: the first few 1×1×C kernels,
 each a strip of C weights outlined in the channels' colours, over the output map it makes. On the
-right: the matrix product (H·W × C) · (C × N) = (H·W × N), one row per pixel. At step p the pixel's
-column of C values is lit in every input map, its value appears in every output map, and the same
-row is lit in the input matrix and the output matrix; the caption writes out each output value as
-its channels' shares, each in its channel's colour, and the running count of multiplications.
+right (beside the inputs, the outputs or both, whichever leaves the numbers room: `plan`): the matrix
+product (H·W × C) · (C × N) = (H·W × N), one row per pixel. At step p the pixel's column of C values
+is lit in every input map, its value appears in every output map, and the same row is lit in the
+input matrix and the output matrix; the caption writes out each output value as its channels'
+shares, each in its channel's colour, and the running count of multiplications.
 
 As in viz.scan, the grids are static heatmaps no frame touches, and a frame carries only layout
 paths: the outlines ride on overlay axes whose ranges the frames shift ("xaxis2"/"yaxis2" with the
-pixel, "yaxis3" with the matrix row), and the mask over the rest of an output map's current row rides
-on an x axis of its own per map ("xaxis4", ...) that the frames stretch, so that it ends at its map's
-edge whichever column the pixel is in.
+pixel across the input maps, "xaxis3" across the output maps, "yaxis3" with the matrix row); the
+masks over what is not computed yet ride on axes the frames stretch ("xaxis4", ... one per output
+map for the rest of its row; "yaxis4" for the output matrix's rows below), so that each ends at its
+grid's edge wherever the pixel is.
 
 The cells are not square: the canvas fills the chart's width and a fixed height, so the grids span
 the page, and presenter mode (AnimatedFigure.enlarged) scales the fonts and the height alone.
 """
-
 from __future__ import annotations
 
 from dataclasses import dataclass
