@@ -190,9 +190,11 @@ def build(config: Config, frame_ms: int = 800) -> Lesson:
                 f"1 × 1 × {channels} = {plural(channels, 'number')} each time")
     multiplications = f"**Multiplications** = N × H × W × C = {kernels} × {height} × {width} × {channels} = **{mults}**"
     several = channels > 1
-    drawn = min(kernels, viz_pointwise.DRAWN)
-    shown_maps = (f"the first {drawn} of the {kernels} kernels and their maps are drawn, the others work the same "
-                  "way" if kernels > drawn else f"{'all ' if kernels > 1 else ''}{plural(kernels, 'kernel')} drawn")
+    drawn = viz_pointwise.plan(inputs, output, min(kernels, viz_pointwise.DRAWN)).drawn  # as the figure draws
+    drawn_text = (f"the first {drawn} of the {kernels} kernels and their maps are" if drawn > 1
+                  else f"only kernel 1 of the {kernels} and its map are")
+    shown_maps = (f"{drawn_text} drawn, the others work the same way" if kernels > drawn
+                  else f"{'all ' if kernels > 1 else ''}{plural(kernels, 'kernel')} drawn")
     return Lesson(
         config=config, example=example, inputs=inputs, weights=weights, output=output, cost=cost,
         question=(f"The {height}×{width}×{channels} depthwise maps ({channels_text}) and "

@@ -67,6 +67,7 @@ CONFIGS = [
     Config(height=4, width=7, channels=5, kernel_size=2, kernels=3, seed=7),
     Config(height=8, width=8, channels=8, kernel_size=5, kernels=256, seed=99),
     Config(height=3, width=6, channels=2, kernels=4, seed=12),
+    Config(height=2, width=2, channels=8, kernel_size=1, kernels=6),  # kernels wider than their maps: one drawn
 ]
 
 
@@ -133,6 +134,13 @@ def test_the_text_carries_the_computed_numbers(config):
     h_in, w_in, _ = config.depthwise_input
     assert f"the {height}×{width}×{channels} depthwise maps of the {h_in}×{w_in}×{channels} example" in lesson.source_text
     assert "keeps its colour" in lesson.legend
+    drawn = sum(trace["name"].startswith("output map") for trace in lesson.scan.to_dict()["data"])
+    if kernels > drawn > 1:
+        assert f"the first {drawn} of the {kernels} kernels and their maps are drawn" in lesson.scan_text
+    elif kernels > drawn:
+        assert f"only kernel 1 of the {kernels} and its map are drawn" in lesson.scan_text
+    else:
+        assert f"{kernels} kernel{'s' if kernels > 1 else ''} drawn" in lesson.scan_text
 
 
 @pytest.mark.parametrize("channels, kernels, words", [
