@@ -70,7 +70,7 @@ def pixel_names(height: int, width: int) -> list[str]:
 
 def needed_px(values) -> float:
     """The width of cell that every one of `values`, as style.number writes it, needs at NUMBER_PX."""
-    longest = max((len(style.number(v)) for v in np.ravel(values)), default=1)
+    longest = max((len(style.number(v)) for v in np.unique(values)), default=1)  # each value written once
     return longest * CHAR_EM * NUMBER_PX + TEXT_MARGIN_PX
 
 
@@ -119,10 +119,12 @@ def plan(maps: np.ndarray, output: np.ndarray, most: int) -> Plan:
         matrix_x += [matrix_x[0] + channels * col + sign_gap, matrix_x[0] + (channels + k) * col + 2 * sign_gap]
         return Plan(k, cell, col, sign_gap, outputs_x, matrix_x, beside, [-0.6, round(right + 0.15, 4)])
 
+    inputs_need, outputs_need = needed_px(maps), {k: needed_px(output[:k]) for k in range(1, most + 1)}
+
     def room(at: Plan) -> float:
         """The narrower cell's width over what its numbers need, at FIT_PX (1: they just fit)."""
         unit = (FIT_PX - 2 * SIDE_PX) / (at.x_range[1] - at.x_range[0])
-        return min(unit / needed_px(maps), unit * at.cell / needed_px(output[:at.drawn]))
+        return min(unit / inputs_need, unit * at.cell / outputs_need[at.drawn])
 
     candidates = [planned(k, beside_inputs) for k in range(most, 0, -1) for beside_inputs in (False, True)]
     for enough in (1.0, 0.9):
