@@ -46,7 +46,7 @@ def by_name(traces, start: str) -> list[dict]:
     return [t for t in traces if t.get("name", "").startswith(start)]
 
 
-def shown_output(spec: dict, maps: int, rows: int, cols: int) -> np.ndarray:
+def shown_output(spec: dict, maps: int, rows: int, cols: int, m: int) -> np.ndarray:
     """What the figure shows of the output volume: each cell's value on the output sheets (read from
     the mesh, at the cell's place), NaN where the grey block of cells not computed yet covers it."""
     sheet = by_name(spec["data"], "output ")[0]
@@ -55,7 +55,7 @@ def shown_output(spec: dict, maps: int, rows: int, cols: int) -> np.ndarray:
     shown = np.full((maps, rows, cols), np.nan)
     y0 = ys.min()
     for t, corner in enumerate(i):  # each cell's first triangle starts at its top left corner
-        j = int(round(-xs[corner] / SPACING))
+        j = int(round(-xs[corner] / SPACING * m))  # channel c's m maps between depths c and c + 1
         r, q = int(round(-zs[corner])), int(round(ys[corner] - y0))
         if 0 <= r < rows and 0 <= q < cols:
             shown[j, r, q] = value[t]
@@ -95,7 +95,7 @@ def test_the_output_fills_in_with_the_true_values_position_by_position(channels,
         scanned = np.zeros((rows, cols), dtype=bool)
         scanned.flat[:s + 1] = True  # reading order: row by row, from (1, 1)
         wanted = np.where(scanned, expected, np.nan)
-        np.testing.assert_allclose(shown_output(spec, maps, rows, cols), wanted, atol=1e-6, err_msg=f"step {s + 1}")
+        np.testing.assert_allclose(shown_output(spec, maps, rows, cols, m), wanted, atol=1e-6, err_msg=f"step {s + 1}")
         r, q = divmod(s, cols)
         assert f"output ({r + 1}, {q + 1}) of all {maps} maps" in spec["layout"]["annotations"][0]["text"]
         done = (s + 1) * maps * k * k
@@ -141,7 +141,7 @@ def test_each_sheet_edge_is_in_its_channels_colour():
         seen = 0
         for t in by_name(data, name):
             for start in range(0, len(t["x"]), 6):
-                sheet = int(round(-t["x"][start] / SPACING))
+                sheet = int(round(-t["x"][start] / SPACING * (m if name == "output map" else 1)))
                 assert set(t["line"]["color"][start:start + 5]) == {style.channel_colour(channel_of(sheet))}
                 assert t["line"]["dash"] == style.channel_dash(channel_of(sheet))
                 seen += 1

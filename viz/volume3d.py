@@ -2,7 +2,8 @@
 the input volume, and the output volume filling in, position by position.
 
 Channels are sheets stacked in depth, channel 1 in front (x = 0, channel c at x = -c · SPACING); a
-sheet's columns run along y and its rows down z. What never changes is drawn once: the input and
+sheet's columns run along y and its rows down z. With m kernels per channel, channel c's m maps stand
+between depths c and c + 1, beside the channel they come from. What never changes is drawn once: the input and
 output sheets (one Mesh3d each, a cell's two triangles carrying its value on the diverging scale)
 and each sheet's edge in its channel's colour. A frame carries only what moves, as short lists of
 whole numbers: the window of every channel (Scatter3d outlines in the channels' colours), the box
@@ -37,8 +38,8 @@ def packed(values: np.ndarray, dtype: str) -> dict:
     return {"dtype": dtype, "bdata": base64.b64encode(np.ascontiguousarray(values, dtype="<" + dtype)).decode("ascii")}
 
 
-def sheets(values: np.ndarray, y0: float, z0: float, name: str, zmax: float) -> dict:
-    """A volume (C, rows, cols) as C flat sheets of coloured cells, channel c at x = -c · SPACING, its
+def sheets(values: np.ndarray, y0: float, z0: float, name: str, zmax: float, spacing: float = SPACING) -> dict:
+    """A volume (C, rows, cols) as C flat sheets of coloured cells, sheet c at x = -c · spacing, its
     cell (r, q) spanning y0 + q .. y0 + q + 1 and z0 - r - 1 .. z0 - r.
 
     One Mesh3d: a sheet's corners are shared by its cells, and each cell's two triangles carry the
@@ -46,7 +47,7 @@ def sheets(values: np.ndarray, y0: float, z0: float, name: str, zmax: float) -> 
     """
     channels, rows, cols = values.shape
     c, r, q = np.meshgrid(np.arange(channels), np.arange(rows + 1), np.arange(cols + 1), indexing="ij")
-    xs, ys, zs = (-c * SPACING).ravel(), (y0 + q).ravel(), (z0 - r).ravel()
+    xs, ys, zs = (-c * spacing).ravel(), (y0 + q).ravel(), (z0 - r).ravel()
 
     def corner(cc, rr, qq):
         return (cc * (rows + 1) + rr) * (cols + 1) + qq
@@ -130,14 +131,16 @@ def volume_scan_figure(trace: DepthwiseTrace, frame_ms: int = 800) -> AnimatedFi
     span_h, span_w = (kh - 1) * trace.dilation[0] + 1, (kw - 1) * trace.dilation[1] + 1
     inputs = trace.padded[:, pt:hp - pb, pl:wp - pr]
     y_out = wp + GAP
-    out_back = -(maps - 1) * SPACING
+    out_spacing = SPACING / m
+    out_back = -(maps - 1) * out_spacing
     in_depths = [-c * SPACING for c in range(channels)]
-    out_depths = [-j * SPACING for j in range(maps)]
+    out_depths = [-j * out_spacing for j in range(maps)]
     out_channel = [j // m for j in range(maps)]
 
     data = [
         sheets(inputs, pl, -pt, f"input {h}×{w}×{channels}", max(float(np.abs(inputs).max()), 1e-9)),
-        sheets(trace.output, y_out, 0, f"output {ho}×{wo}×{maps}", max(float(np.abs(trace.output).max()), 1e-9)),
+        sheets(trace.output, y_out, 0, f"output {ho}×{wo}×{maps}", max(float(np.abs(trace.output).max()), 1e-9),
+               out_spacing),
         *outlines([(pl, pl + w, -pt, -pt - h)] * channels, in_depths, list(range(channels)), "input channel", 4),
         *outlines([(y_out, y_out + wo, 0, -ho)] * maps, out_depths, out_channel, "output map", 4),
     ]
@@ -204,8 +207,10 @@ def volume_scan_figure(trace: DepthwiseTrace, frame_ms: int = 800) -> AnimatedFi
                   currentvalue=dict(prefix="Step ", font=dict(size=15, color=style.LABEL)),
                   steps=[{"args": [[f["name"]], step], "label": label, "method": "animate"}
                          for f, label in zip(frames, labels)])
-    extents = np.array([max(maps, channels) * SPACING, y_out + wo, max(hp, ho) + 2.2])
-    aspect = dict(zip("xyz", (float(e) for e in extents * 2.4 / extents.max())))
+    extents = np.array([channels * SPACING, y_out + wo, max(hp, ho) + 2.2])
+    # the box's longest side 2.75 units: as large as a 1280×720 projector's chart still shows whole (in
+    # orthographic view the box's size is the zoom; the camera stands far off, so nothing is clipped)
+    aspect = dict(zip("xyz", (float(e) for e in extents * 2.75 / extents.max())))
     layout = dict(
         height=HEIGHT_PX, margin=dict(l=0, r=0, t=52, b=64), paper_bgcolor=style.BACKGROUND, showlegend=False,
         font=dict(family=style.FONT, size=14, color=style.LABEL),
@@ -213,7 +218,7 @@ def volume_scan_figure(trace: DepthwiseTrace, frame_ms: int = 800) -> AnimatedFi
                           align="left", showarrow=False, yshift=4, font=dict(size=15, color=style.LABEL))],
         scene=dict(xaxis=dict(visible=False), yaxis=dict(visible=False), zaxis=dict(visible=False),
                    aspectmode="manual", aspectratio=aspect, domain=dict(x=[0, 1], y=[0, 1]),
-                   camera=dict(eye=dict(x=1.3, y=-1.0, z=0.55), projection=dict(type="orthographic"))),
+                   camera=dict(eye=dict(x=2.6, y=-2.0, z=0.8), projection=dict(type="orthographic"))),
         updatemenus=[dict(type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top",
                           pad=dict(t=26, r=4), showactive=False,
                           buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
