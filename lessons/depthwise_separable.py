@@ -440,8 +440,8 @@ def equivalence_texts(config: Config, example: Equivalence) -> tuple[str, Check,
     )
     out_channels, out_height, out_width = example.out_shape
     if example.difference < 1e-9:
-        check = Check(f"Checked on a random {example_channels}×{config.height}×{config.width} input: depthwise then "
-                      f"pointwise equals conv2d with W (output {out_channels}×{out_height}×{out_width}); the largest "
+        check = Check(f"Checked on a random {config.height}×{config.width}×{example_channels} input: depthwise then "
+                      f"pointwise equals conv2d with W (output {out_height}×{out_width}×{out_channels}); the largest "
                       f"absolute difference is {example.difference:.2g}, rounding in floating point.", holds=True)
     else:
         check = Check(f"Depthwise then pointwise and conv2d with W differ by up to {example.difference:.3g}.",

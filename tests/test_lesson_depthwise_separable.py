@@ -181,7 +181,7 @@ def test_depthwise_then_pointwise_is_a_standard_conv_with_p_times_d(config):
     assert example.difference < 1e-9
     lesson = build(config)
     assert lesson.equivalence_check.holds
-    assert f"Checked on a random {channels}×{config.height}×{config.width} input" in lesson.equivalence_check.text
+    assert f"Checked on a random {config.height}×{config.width}×{channels} input" in lesson.equivalence_check.text  # H×W×C
     assert f"{config.kernel_size}×{config.kernel_size} channel slices" in lesson.patterns_text
 
 

@@ -179,14 +179,15 @@ def plan(stages: Stages, zoom: float, presenter: bool, cell_px: float) -> Layout
         kernels = [Grid(lefts[1], g.top + max(0.0, (hp - k * zoom) / 2), k, k, zoom) for g in inputs]
         maps = [Grid(lefts[2], g.top + (hp - ho) / 2, ho, wo) for g in inputs]
         columns_left = lefts[3:]
-    out_row = LABEL + max(ho, zoom, 0 if presenter else k)  # one row per shown kernel
-    outputs = [Grid(columns_left[1], i * (out_row + GAP) + LABEL, ho, wo) for i in range(n)]
-    weights = [Grid(columns_left[0], g.top + (ho - zoom) / 2, 1, channels, zoom) for g in outputs]
+    tall = max(ho, zoom, 0 if presenter else k)  # one row per shown kernel, each grid in its middle
+    rows = [i * (LABEL + tall + GAP) + LABEL for i in range(n)]
+    outputs = [Grid(columns_left[1], top + (tall - ho) / 2, ho, wo) for top in rows]
+    weights = [Grid(columns_left[0], top + (tall - zoom) / 2, 1, channels, zoom) for top in rows]
     standard = [] if presenter else [
-        [Grid(columns_left[2] + c * (k + 0.5), g.top + (ho - k) / 2, k, k) for c in range(channels)] for g in outputs]
-    standard_maps = [Grid(columns_left[-1], g.top, ho, wo) for g in outputs]
+        [Grid(columns_left[2] + c * (k + 0.5), top + (tall - k) / 2, k, k) for c in range(channels)] for top in rows]
+    standard_maps = [Grid(columns_left[-1], top + (tall - ho) / 2, ho, wo) for top in rows]
     grids = inputs + kernels + maps + weights + outputs + standard_maps + [g for r in standard for g in r]
-    height = max(max(g.bottom for g in grids), max(g.bottom for g in outputs) + LABEL)  # "… more kernels" under the outputs
+    height = max(max(g.bottom for g in grids), rows[-1] + tall + LABEL)  # "… more kernels" under the last row
     return Layout(zoom, cell_px, inputs, kernels, maps, weights, outputs, standard, standard_maps,
                   list(zip(starts, (t for _, t in spec))), total_width, height)
 
@@ -206,7 +207,11 @@ def chosen_layout(stages: Stages, presenter: bool) -> tuple[Layout, int]:
     narrow = NARROW_PX[presenter]
     need = NUMBER_CELL_PX[presenter]
     best, best_px = None, 0.0
-    for zoom in np.arange(1.5, 6.01, 0.25):
+    channels, hp, _ = stages.x.shape
+    k, ho = stages.depthwise.shape[1], stages.depthwise_maps.shape[1]
+    # a kernel no taller than its input and two cells: past that the rows grow and every cell shrinks
+    largest = max(1.5, (max(hp, ho) + 2) / k)
+    for zoom in np.arange(1.5, min(6.0, largest) + 0.01, 0.25):
         cell = 12.0  # px a canvas unit gets, on the screen as drawn (presenter mode: after enlarging)
         for _ in range(4):  # the titles' room depends on the cell size, which depends on the room
             layout = plan(stages, float(zoom), presenter, cell)
@@ -374,7 +379,8 @@ def build_figure(stages: Stages, presenter: bool, frame_ms: int = 700) -> Animat
         label(g.left, g.top - 0.1, f"map {i + 1}")
     more = stages.kernels - n
     if more:
-        label(layout.outputs[0].left, layout.outputs[-1].bottom + 0.2,
+        label(layout.outputs[0].left, max(g.bottom for g in [layout.outputs[-1], layout.weights[-1]]
+                                          + (layout.standard[-1] if layout.standard else [])) + 0.2,
               f"… and {more:,} more kernel{'s' if more > 1 else ''}", 13, anchor="top")
     legend = " ".join(coloured(c, f"■ {c + 1}") for c in range(channels))
     annotations.append(dict(x=layout.inputs[0].left, y=-0.5, xref="x", yref="y", xanchor="left", yanchor="bottom",
