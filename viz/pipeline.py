@@ -126,7 +126,8 @@ def columns(stages: Stages, zoom: float, presenter: bool):
     (pt, pb), (pl, pr) = stages.pads
     padded = f"<br>padded to {hp}×{wp}" if (pt, pb, pl, pr) != (0, 0, 0, 0) else ""
     size = f"{hp - pt - pb}×{wp - pl - pr}×{channels}"
-    pointwise = (channels * zoom, f"<b>pointwise</b><br>{n} of {stages.kernels}: 1×1×{channels}")
+    which = f"{n} of {stages.kernels}" if n < stages.kernels else f"{n} kernel{'s' if n > 1 else ''}"
+    pointwise = (channels * zoom, f"<b>pointwise</b><br>{which}: 1×1×{channels}")
     outputs = (wo, f"<b>output</b><br>{ho}×{wo}×{stages.kernels}")
     standard_maps = (wo, f"<b>standard output</b><br>{ho}×{wo}×{stages.kernels}")
     if presenter:
