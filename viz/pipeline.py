@@ -309,7 +309,7 @@ def build_figure(stages: Stages, presenter: bool, frame_ms: int = 700) -> Animat
     x_max = max(float(np.abs(stages.x).max()), 1e-9)
     for c, g in enumerate(layout.inputs):
         data.append(heatmap(np.where(interior, stages.x[c], np.nan), g, f"input channel {c + 1}", x_max,
-                            f"input channel {c + 1}, row %{{y}}: %{{z}}", False))
+                            f"input channel {c + 1}: %{{z}}", False))
         if not interior.all():
             data.append(dict(heatmap(np.where(interior, np.nan, 0.0), g, "padding", 1.0, "padding: a zero", False),
                              colorscale=[[0, style.PADDING_FILL], [1, style.PADDING_FILL]]))
