@@ -35,6 +35,7 @@ DRAWN = 3  # output maps drawn large; the others are summarised in the caption
 NUMBER_PX = 14  # the numbers on the cells (presenter mode: ×1.35)
 LABEL_PX = 13
 CAPTION_PX = 15
+SIGN_PX = 18  # the × and the = between the matrices
 CAPTION_LINE_PX = 20
 MAX_HEIGHT = 518  # px: ×1.35 in presenter mode is 699, one 1280×720 screen with the Play row
 ROW_PX = (15.0, 30.0)  # the least and the most a row of cells gets
@@ -46,6 +47,8 @@ TEXT_MARGIN_PX = 3  # the least room between two cells' numbers (presenter mode:
 SIGN_GAP = 0.8  # room for the × and the = between the matrices, in cells
 PANEL_GAP = 0.8  # between the grids and the matrices
 PANEL_SHARE = 30  # input bands wider than this many cells get matrices as much wider (a share of the canvas)
+WIDER = (2.0, 1.75, 1.5, 1.25)  # how much wider the matrices' columns may grow where the numbers have room
+SPARE = 1.1  # the room the numbers keep when the matrices grow
 OUTPUT_TOP = 3.3  # band 2's output maps start this many rows below the input maps' last row
 FAR = 400  # how far a mask reaches below its map: clipped by the plotting area
 GAP = 0.6  # between two maps, in cells
@@ -102,8 +105,8 @@ def plan(maps: np.ndarray, output: np.ndarray, most: int) -> Plan:
     stretch = max(1.0, (inputs_right + 0.5) / PANEL_SHARE)
     slot = max(width, channels)
 
-    def planned(k: int, beside_inputs: bool) -> Plan:
-        col, sign_gap = matrix_col(channels, k) * stretch, SIGN_GAP * stretch
+    def planned(k: int, beside_inputs: bool, widen: float = 1.0) -> Plan:
+        col, sign_gap = matrix_col(channels, k) * stretch * widen, SIGN_GAP * stretch
         panel = PANEL_GAP * stretch + (channels + 2 * k) * col + 2 * sign_gap
         natural = k * slot + (k - 1) * GAP  # the output band at cells of 1
         if beside_inputs:
@@ -129,8 +132,9 @@ def plan(maps: np.ndarray, output: np.ndarray, most: int) -> Plan:
     candidates = [planned(k, beside_inputs) for k in range(most, 0, -1) for beside_inputs in (False, True)]
     for enough in (1.0, 0.9):
         for at in candidates:
-            if room(at) >= enough:
-                return at
+            if room(at) >= enough:  # the matrices as wide as the numbers' room allows, keeping some to spare
+                wider = (planned(at.drawn, at.beside == "inputs", widen) for widen in WIDER)
+                return next((w for w in wider if w.beside == at.beside and room(w) >= SPARE), at)
     return candidates[0]  # too large for a projector's numbers whatever is left out: all drawn, fewer printed
 
 
@@ -241,7 +245,7 @@ def pointwise_figure(maps: np.ndarray, weights: np.ndarray, output: np.ndarray, 
           f"({pixels}×{n_kernels})", anchor="right")
     for x, sign in zip(matrix_x[1:], ("×", "=")):
         annotations.append(dict(x=x - at.sign_gap / 2, y=(panel_bottom + panel_top) / 2, text=sign, showarrow=False,
-                                font=dict(size=22, color=style.LABEL)))
+                                font=dict(size=SIGN_PX, color=style.LABEL)))
 
     window = dict(color=style.WINDOW, width=3)
     shapes = []
