@@ -171,8 +171,8 @@ def volume_scan_figure(trace: DepthwiseTrace, frame_ms: int = 800) -> AnimatedFi
                      j=BOX_J + [j + 8 for j in BOX_J], k=BOX_K + [k + 8 for k in BOX_K], color=EMPTY,
                      flatshading=True, lighting=dict(ambient=0.85, diffuse=0.25, specular=0.0),
                      lightposition=dict(x=1000, y=-400, z=2000), name="not computed yet", hoverinfo="skip"))
-    labels = [(0.0, pl + w / 2, -pt - h - 2.4, f"input {h}×{w}×{channels}"),
-              (0.0, y_out + wo / 2, -ho - 2.4, f"output {ho}×{wo}×{maps}")]
+    labels = [(0.0, pl + w / 2, -pt - h - 1.8, f"input {h}×{w}×{channels}"),
+              (0.0, y_out + wo / 2, -ho - 1.8, f"output {ho}×{wo}×{maps}")]
     data.append(dict(type="scatter3d", mode="text", x=[p[0] for p in labels], y=[p[1] for p in labels],
                      z=[p[2] for p in labels], text=[p[3] for p in labels], textfont=dict(size=15, color=style.LABEL),
                      hoverinfo="skip", showlegend=False, name="labels"))
