@@ -159,7 +159,7 @@ def build(config: Config, frame_ms: int = 800) -> Lesson:
         volumes=volume3d.volume_scan_figure(trace, frame_ms=frame_ms),
         code_caption=(f"This configuration as code to copy (the button at a block's top right). The NumPy code "
                       f"computes the maps above; the PyTorch and Keras code defines the same layer (in PyTorch, a "
-                      f"convolution with groups={channels}), with the same parameter count. The page writes volumes "
-                      f"H×W×C ({config.height}×{config.width}×{channels}), as the lecture does; PyTorch's tensors are "
-                      f"C×H×W ({channels}×{config.height}×{config.width}, after a batch dimension), Keras' H×W×C."),
+                      f"convolution with groups={channels}), with the same parameter count. PyTorch holds this "
+                      f"{config.height}×{config.width}×{channels} input as {channels}×{config.height}×{config.width} "
+                      "(C×H×W)."),
     )
