@@ -27,9 +27,9 @@ UPLOAD_CAPTION = (f"Accepted: {uploads.ACCEPTED}; more than {uploads.MAX_SIDE:,}
                   f"A file over {uploads.MAX_FILE_MB} MB ({uploads.MAX_FILE_BYTES:,} bytes) is refused: the box "
                   "above marks it in red, or a message says why.")
 CAPTION = ("Filter responses are coloured on one scale: red positive, blue negative, white zero (averaged over "
-           "colour channels; the strongest 0.5% of pixels saturate); the difference uses the same scale, so "
+           "colour channels; the strongest 1% of pixels saturate); the difference uses the same scale, so "
            "floating-point rounding stays white. Counts are for every channel of this image.")
-SATURATED_PERCENTILE = 99.5  # a few extreme pixels do not wash out the rest
+SATURATED_PERCENTILE = 99  # a few extreme pixels do not wash out the rest: thin edges show in strong colour
 
 
 def sample(source: str) -> bytes | None:
@@ -79,6 +79,13 @@ def jpeg(pixels: np.ndarray) -> bytes:
     return out.getvalue()
 
 
+def difference_caption(largest: float) -> str:
+    """What the difference picture shows, said: a blank picture must not look like a failed one."""
+    if largest == 0:
+        return "difference: none, the two routes agree exactly (a blank picture)"
+    return f"difference: largest {largest:.3g}"
+
+
 def filter_image(data: bytes, image_filter: ImageFilter) -> FilteredImage:
     """Decode the file (uploads.load_image, which raises uploads.ImageError for a file it cannot use), then
     filter every channel with the full kernel and with the two passes."""
@@ -105,6 +112,6 @@ def filter_image(data: bytes, image_filter: ImageFilter) -> FilteredImage:
         (images.signed_image(two_pass.mean(axis=0), scale),
          f"two passes: {viz.count(two_pass_cost.multiplications)} multiplications"),
         (images.signed_image(difference, scale),  # the filtered images' scale: rounding noise stays white
-         f"difference: largest {float(difference.max()):.3g}"),
+         difference_caption(float(difference.max()))),
     ]
     return FilteredImage(notices, [Picture(jpeg(image), caption) for image, caption in pictures])

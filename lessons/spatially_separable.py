@@ -20,15 +20,23 @@ import viz
 from engine import ConvConfigError, ScanTrace
 from viz import separable as figures
 from viz import style
+from viz.synced import synced_figure
 
-from .blocks import Caption, Chart, Check, Columns, Formula, Metric, Metrics, Notice, Section, Text
+from .blocks import Caption, Chart, Check, Columns, Formula, GoingFurther, Metric, Metrics, Notice, Section, Text
 from .common import bmatrix, flip_effect, flip_explanation, padding_text
 from .separable_image import ImageFilter
 
 KERNELS = [*engine.SEPARABLE_PRESETS, "random", "custom"]
 PADDINGS = ["0", "1", "2", "3", "valid", "same", "full"]
 MOST_TERMS = engine.separable.MAX_KERNEL  # a kernel has at most min(kh, kw) separable terms
-SCAN_PX = {False: 540, True: 760}  # a scan's width: half a wide screen, or presenter mode's one under the other
+# The comparison's layout and planned width: a wide screen (the chart of a 1920 px screen, 1,460 px) gets every
+# grid on one row; presenter mode (a projector: a 900 px chart at 1280×720) gets one input with the full
+# kernel's route above the two passes'. Streamlit does not tell the server the screen's width, and a
+# projector is the narrow, short screen this page is used on, so presenter mode chooses.
+SYNCED = {False: ("side", 1400, 1.0), True: ("cross", 900, 1.35)}
+# The kernels' grids' planned widths: the verdict's column (3/5 of a wide page) and the whole page, or presenter
+# mode's 900 px page over its charts' 1.35 times larger numbers.
+KERNELS_PX = {False: (800, 1400), True: (660, 660)}
 CUSTOM_HELP = ('For example "1 2 1; 0 0 0; -1 -2 -1". At most 7×7, numbers 0 or between '
                f"{engine.separable.SMALLEST_VALUE:g} and {engine.separable.LARGEST_VALUE:,.0f} in size, digits 0-9.")
 KERNEL_HELP = "Named kernels, a random one, or your own (choose custom)."
@@ -37,6 +45,8 @@ ROUNDING_NOISE = 1e-9  # an error below this times the kernel's largest value is
 
 TITLE = "Spatially separable convolution"
 ROUTES_TITLE = "Full kernel against two passes"
+TERMS_TITLE = "Any kernel as a sum of separable kernels"
+PER_PIXEL_TITLE = "Multiplications per output pixel"
 SEPARABLE_CAPTION = "A kernel is separable exactly when only one singular value is non-zero (rank 1)."
 
 
@@ -130,21 +140,9 @@ class Flip:
 
 
 @dataclass(frozen=True)
-class Scan:
-    """One animated route: its heading (markdown), its trace and its figure."""
-
-    heading: str
-    trace: ScanTrace
-    figure: go.Figure
-
-    def blocks(self, key: str) -> tuple:
-        """Its heading over its animation, drawn under `key` (?step_<key>= in a link)."""
-        return Text(self.heading), Chart(self.figure, key)
-
-
-@dataclass(frozen=True)
 class Routes:
-    """The full kernel against the two passes: counts, whether the outputs agree, three scans."""
+    """The full kernel against the two passes: counts, whether the outputs agree, their scans (the engine's
+    traces) and one animation of both, in step."""
 
     full_cost: engine.Cost
     first_cost: engine.Cost
@@ -153,23 +151,22 @@ class Routes:
     counts: str  # markdown
     agree: bool  # the two routes give the same output (up to rounding)
     agreement: str  # markdown: how far apart the outputs are
-    full: Scan
-    first: Scan
-    second: Scan
-    stacked: bool = False  # presenter mode: the full scan above the two passes, not beside them
+    full: ScanTrace
+    first: ScanTrace
+    second: ScanTrace
+    figure: go.Figure  # viz.synced: both routes, one Play
+    timeline: str  # markdown: how the animation's steps are shared
 
     @property
     def two_pass_multiplications(self) -> int:
         return self.first_cost.multiplications + self.second_cost.multiplications
 
     def section(self) -> Section:
-        """The four counts (two a row where narrow), how they are made, whether the outputs agree, and the
-        full scan beside the two passes where each gets about half a wide screen."""
-        scans = Columns((self.full.blocks("scan_full"), (*self.first.blocks("scan_first"),
-                                                          *self.second.blocks("scan_second"))),
-                        key="routes", min_rem=34, stacked=self.stacked)
+        """The four counts (two a row where narrow), how they are made, whether the outputs agree, and both
+        routes in one animation (drawn under "scan": ?step= in a link)."""
         return Section(ROUTES_TITLE, (Metrics(tuple(self.metrics), key="route_costs", min_rem=14), Text(self.counts),
-                                      Check(self.agreement, self.agree, failure="warning"), scans))
+                                      Check(self.agreement, self.agree, failure="warning"), Text(self.timeline),
+                                      Chart(self.figure, "scan")))
 
 
 @dataclass(frozen=True)
@@ -184,7 +181,7 @@ class Terms:
     errors_figure: go.Figure
 
     def section(self) -> Section:
-        return Section("Any kernel as a sum of separable kernels", (
+        return Section(TERMS_TITLE, (
             Caption(self.note) if self.note else None, Text(self.text), Chart(self.kernels_figure, "terms"),
             Chart(self.errors_figure, "errors")))
 
@@ -200,7 +197,7 @@ class Lesson:
     verdict: Verdict
     flip: Flip | None  # only for convolution
     question: Question | None  # None when the sizes are impossible
-    routes: Routes | None  # None when the sizes are impossible; then `error` says why
+    routes: Routes | None  # None when the sizes are impossible; then `error` says why, in the routes' section
     error: ConvConfigError | None
     terms: Terms | None
     image_filter: ImageFilter
@@ -210,17 +207,21 @@ class Lesson:
 
     @property
     def sections(self) -> tuple:
-        """What the page shows above the real-image panel, as sections in order. For sizes the kernel does not
-        fit they stop at the two routes' title, and `error` says why."""
-        return (self.verdict.section(), self.flip.section() if self.flip else None,
-                self.routes.section() if self.routes else Section(ROUTES_TITLE),
-                self.terms.section() if self.terms else None)
+        """The lecture's path, shown above the real-image panel: the verdict, the flip (for convolution), the
+        two routes. For sizes the kernel does not fit, the routes' section says why (`error`) and the rest of
+        the page is drawn as usual."""
+        routes = self.routes.section() if self.routes else Section(ROUTES_TITLE, (
+            Notice(f"**The two routes cannot be computed here.** {markdown_plain(str(self.error))}. The verdict "
+                   "above, the real image below and the side topics under Going further do not need this input.",
+                   icon="error", warning=True),))
+        return self.verdict.section(), self.flip.section() if self.flip else None, routes
 
     @property
     def after_image(self) -> tuple:
-        """What the page shows below the real-image panel."""
-        return (Section("Multiplications per output pixel",
-                        (Chart(self.per_pixel_figure, "per_pixel"), Caption(self.per_pixel_caption))),)
+        """Below the real-image panel: the side topics, folded under "Going further"."""
+        return (GoingFurther(sections=(
+            self.terms.section(),
+            Section(PER_PIXEL_TITLE, (Chart(self.per_pixel_figure, "per_pixel"), Caption(self.per_pixel_caption))))),)
 
     @property
     def code_caption(self) -> str:
@@ -237,6 +238,11 @@ class Lesson:
                                            self.exact)
 
 
+def markdown_plain(text: str) -> str:
+    """An engine message as plain text in markdown: its markdown characters escaped."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+-.!|$~" else ch for ch in text)
+
+
 def pass_traces(x, kernel, col, row, stride=1, padding=0, operation="correlation"):
     """The scans of both routes over x (1, H, W): (the full kernel, pass 1 with the kh×1 column, pass 2 with the
     1×kw row over pass 1's output), as engine.two_pass_conv2d computes them."""
@@ -244,13 +250,14 @@ def pass_traces(x, kernel, col, row, stride=1, padding=0, operation="correlation
     return (full, *engine.two_pass_trace(x, col, row, stride, padding, operation=operation))
 
 
-def _verdict(kernel, rank, col, row, exact, low_rank) -> Verdict:
+def _verdict(kernel, rank, col, row, exact, low_rank, presenter=False) -> Verdict:
     kh, kw = kernel.shape
+    width = KERNELS_PX[presenter][0]
     if exact:
         shown = figures.kernels_figure([kernel, col[:, None], row[None, :]],
-                                       [f"kernel {kh}×{kw}", f"column {kh}×1", f"row 1×{kw}"])
+                                       [f"kernel {kh}×{kw}", f"column {kh}×1", f"row 1×{kw}"], width)
     else:
-        shown = figures.kernels_figure([kernel, np.outer(col, row)], ["kernel", "best rank-1 kernel"])
+        shown = figures.kernels_figure([kernel, np.outer(col, row)], ["kernel", "best rank-1 kernel"], width)
     singular = figures.singular_values_figure(low_rank.singular_values)
     if exact and rank > 0:
         return Verdict(shown, singular, (
@@ -333,23 +340,20 @@ def _routes(config, kernel, col, row, exact, full_cost, first_cost, second_cost,
         counts += (f" Padding: pass 1 adds {top} row(s) above and {bottom} below; pass 2 adds {left} column(s) on the "
                    f"left and {right} on the right, exactly what the full kernel pads.")
     agree, agreement = _agreement(kernel, col, row, exact, full, second)
-    flipped = config.operation == "convolution"
-    flipped_word, reversed_word = (", flipped", ", reversed") if flipped else ("", "")
-
-    def scan(heading, trace, input_label):
-        return Scan(heading, trace, viz.scan_figure(trace, frame_ms=frame_ms, input_label=input_label,
-                                                    width_px=SCAN_PX[presenter], flipped=flipped))
-
-    return Routes(
-        full_cost, first_cost, second_cost, metrics, counts, agree, agreement,
-        scan(f"**The full {kh}×{kw} kernel{flipped_word}**", full, "input"),
-        scan(f"**Pass 1: the {kh}×1 column{reversed_word}** gives the intermediate map ({first_cost.out_shape[1]}×"
-             f"{first_cost.out_shape[2]})", first, "input"),
-        scan(f"**Pass 2: the 1×{kw} row{reversed_word}** over the intermediate map", second, "intermediate"),
-        stacked=presenter)
+    layout, width_px, title_scale = SYNCED[presenter]
+    figure = synced_figure(full, first, second, frame_ms=frame_ms, width_px=width_px, layout=layout,
+                           flipped=config.operation == "convolution", title_scale=title_scale)
+    steps = first.steps + second.steps
+    timeline = (f"**Both routes in one animation.** A step is one position of the two passes ({first.steps} of "
+                f"pass 1, then {second.steps} of pass 2: {steps} steps); the full kernel's {full.steps} positions are "
+                f"spread evenly over them, so both routes start on step 1 and finish on step {steps}. The counter "
+                "above the grids adds up what each route has multiplied so far.")
+    return Routes(full_cost, first_cost, second_cost, metrics, counts, agree, agreement, full, first, second,
+                  figure, timeline)
 
 
-def _terms(config, kernel, low_rank, full_cost, two_pass) -> Terms:
+def _terms(config, kernel, low_rank, full_cost=None, two_pass=None, presenter=False) -> Terms:
+    """The low-rank terms; without the costs (an input the kernel does not fit), without what they cost."""
     kh, kw = kernel.shape
     most = min(kh, kw)
     used = min(config.terms, most)
@@ -357,16 +361,19 @@ def _terms(config, kernel, low_rank, full_cost, two_pass) -> Terms:
     noise = ROUNDING_NOISE * float(np.abs(kernel).max())
     errors = [low_rank.error(kernel, r) for r in range(1, most + 1)]
     errors = [0.0 if error < noise else error for error in errors]
+    costs = (f", and costs r two-pass convolutions: {used} × {viz.count(two_pass)} = **{viz.count(used * two_pass)}** "
+             f"multiplications against **{viz.count(full_cost.multiplications)}** for the full kernel" if full_cost
+             else " (what the terms cost needs an input the kernel fits)")
     text = (f"The singular value decomposition writes the kernel as a sum of {most} separable kernels, largest first. "
-            f"Keeping the first **r = {used}** leaves an error of **{style.numbers([errors[used - 1]], 3)[0]}**, and "
-            f"costs r two-pass convolutions: {used} × {viz.count(two_pass)} = **{viz.count(used * two_pass)}** "
-            f"multiplications against **{viz.count(full_cost.multiplications)}** for the full kernel. Low-rank filter "
-            "approximations (Jaderberg et al. 2014) use exactly this to speed up trained networks.")
+            f"Keeping the first **r = {used}** leaves an error of **{style.numbers([errors[used - 1]], 3)[0]}**{costs}. "
+            "Low-rank filter approximations (Jaderberg et al. 2014) use exactly this to speed up trained networks.")
     shown = [np.outer(low_rank.cols[i], low_rank.rows[i]) for i in range(used)]
     kernels = figures.kernels_figure([kernel, *shown, low_rank.approximation(used)],
-                                     ["kernel", *[f"term {i + 1}" for i in range(used)], f"sum of {used}"])
-    errors_figure = figures.error_by_rank_figure(errors, full_cost.multiplications,
-                                                 [r * two_pass for r in range(1, most + 1)], used)
+                                     ["kernel", *[f"term {i + 1}" for i in range(used)], f"sum of {used}"],
+                                     KERNELS_PX[presenter][1])
+    errors_figure = figures.error_by_rank_figure(errors, full_cost.multiplications if full_cost else None,
+                                                 [r * two_pass for r in range(1, most + 1)] if full_cost else None, used,
+                                                 rank=engine.kernel_rank(kernel))
     return Terms(used, errors, note, text, kernels, errors_figure)
 
 
@@ -385,16 +392,17 @@ def build(config: Config, frame_ms: int = 800, presenter: bool = False) -> Lesso
         full_cost = engine.standard_cost(shape, kernel.shape, 1, config.stride, config.padding)
         first_cost, second_cost = engine.separable_pass_costs(shape, kernel.shape, config.stride, config.padding)
     except ConvConfigError as error:
-        question = routes = terms = None
+        question = routes = None
         problem = error
+        terms = _terms(config, kernel, low_rank, presenter=presenter)
     else:
         problem = None
         question = _question(config, kernel.shape, full_cost, first_cost, second_cost)
         routes = _routes(config, kernel, col, row, exact, full_cost, first_cost, second_cost, frame_ms, presenter)
-        terms = _terms(config, kernel, low_rank, full_cost, routes.two_pass_multiplications)
+        terms = _terms(config, kernel, low_rank, full_cost, routes.two_pass_multiplications, presenter)
     return Lesson(
         config=config, kernel=kernel, rank=rank, col=col, row=row, exact=exact,
-        verdict=_verdict(kernel, rank, col, row, exact, low_rank),
+        verdict=_verdict(kernel, rank, col, row, exact, low_rank, presenter),
         flip=_flip(kernel, col, row, exact) if config.operation == "convolution" else None,
         question=question, routes=routes, error=problem, terms=terms,
         image_filter=ImageFilter.of(kernel, col, row, config.stride, config.padding, config.operation),

@@ -37,10 +37,7 @@ shown = ui.built(lambda: lesson(Config(kernel=kernel, random_size=random_size, c
 if asked := shown.question:
     ui.ask_first(asked.text, asked.fields, asked.explanation, "spatially_separable")
 
-ui.show_blocks(shown.sections)
-if shown.error:  # sizes the kernel does not fit: the sections stop at the two routes' title
-    ui.explain(shown.error)
-    st.stop()
+ui.show_blocks(shown.sections)  # sizes the kernel does not fit: the routes' section says why, the rest is drawn
 
 st.subheader("On a real image")
 source = ui.radio("Image", "image", image.SOURCES, image.SOURCES[0])
@@ -60,8 +57,9 @@ if data is not None:
         if panel.error:
             ui.explain(panel.error)
         else:
-            for column, picture in zip(st.columns(4), panel.pictures):
-                column.image(picture.jpeg, caption=picture.caption, width="stretch")
+            for i, pair in enumerate((panel.pictures[:2], panel.pictures[2:])):  # two a row: large enough to see edges
+                for column, picture in zip(ui.wrapping_columns(2, f"pictures{i}", 22), pair):
+                    column.image(picture.jpeg, caption=picture.caption, width="stretch")
             st.caption(image.CAPTION)
 
 ui.show_blocks(shown.after_image)

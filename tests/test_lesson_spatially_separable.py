@@ -15,7 +15,7 @@ import engine
 import uploads
 from engine import ConvConfigError
 from lessons import separable_image
-from lessons.blocks import Chart, Check, Columns, Metrics, Section, Text
+from lessons.blocks import Chart, Check, Columns, GoingFurther, Metrics, Notice, Section, Text
 from lessons.common import bmatrix, flip_effect
 from lessons.spatially_separable import INTRO, Config, build, pass_traces
 
@@ -57,10 +57,10 @@ def test_the_lectures_example_is_81_against_45_plus_27():
     assert (routes.full_cost.multiplications, routes.first_cost.multiplications,
             routes.second_cost.multiplications, routes.two_pass_multiplications) == (81, 45, 27, 72)
     # and the multiplies the three scans perform, counted one by one
-    assert counted_multiplications(routes.full.trace.output.shape, 9) == 81
-    assert counted_multiplications(routes.first.trace.output.shape, 3) == 45
-    assert counted_multiplications(routes.second.trace.output.shape, 3) == 27
-    assert [scan.trace.multiplications_so_far[-1] for scan in (routes.full, routes.first, routes.second)] == [81, 45, 27]
+    assert counted_multiplications(routes.full.output.shape, 9) == 81
+    assert counted_multiplications(routes.first.output.shape, 3) == 45
+    assert counted_multiplications(routes.second.output.shape, 3) == 27
+    assert [trace.multiplications_so_far[-1] for trace in (routes.full, routes.first, routes.second)] == [81, 45, 27]
     np.testing.assert_array_equal(lesson.kernel, np.outer([1, 2, 1], [1, 0, -1]))
     np.testing.assert_array_equal(lesson.col, [1, 2, 1])
     np.testing.assert_array_equal(lesson.row, [1, 0, -1])
@@ -87,6 +87,9 @@ def drawn(items):
         if isinstance(block, Section):
             yield block
             yield from drawn(block.blocks)
+        elif isinstance(block, GoingFurther):  # drawn once opened
+            yield block
+            yield from drawn(block.sections)
         elif isinstance(block, Columns):
             yield block
             for column in block.columns:
@@ -111,18 +114,27 @@ def test_the_sections_hold_the_lectures_81_and_72():
     (check,) = [block for block in shown if isinstance(block, Check)]
     assert check.holds and check.text == "Same output by both routes, to the last digit."
     # the chart keys are link parameters (?step_scan_full=): the same keys, in the same order, as before blocks
+    # the chart keys are link parameters (?step= for the one animation of both routes)
     assert [block.key for block in shown if isinstance(block, Chart)] == [
-        "kernels", "singular", "scan_full", "scan_first", "scan_second", "terms", "errors", "per_pixel"]
-    scans = next(block for block in shown if isinstance(block, Columns) and block.key == "routes")
-    assert not scans.stacked and build(Config(), presenter=True).routes.section().blocks[-1].stacked
+        "kernels", "singular", "scan", "terms", "errors", "per_pixel"]
+    # the lecture's path first, the side topics folded under Going further
+    (further,) = [block for block in shown if isinstance(block, GoingFurther)]
+    assert [section.title for section in further.sections] == [
+        "Any kernel as a sum of separable kernels", "Multiplications per output pixel"]
+    assert [section and section.title for section in lesson.sections] == [
+        "Can this kernel be split?", None, "Full kernel against two passes"]
 
 
 def test_convolution_adds_the_flip_section_and_impossible_sizes_stop_at_the_routes_title():
     titles = [section.title for section in build(Config(operation="convolution")).sections]
-    assert titles[1] == "Convolution: the kernel turned by 180°" and len(titles) == 4
+    assert titles[1] == "Convolution: the kernel turned by 180°" and len(titles) == 3
     lesson = build(Config(kernel="Gaussian 5×5", height=3, width=3))
     assert [section and (section.title, len(section.blocks)) for section in lesson.sections] == [
-        ("Can this kernel be split?", 1), None, ("Full kernel against two passes", 0), None]
+        ("Can this kernel be split?", 1), None, ("Full kernel against two passes", 1)]
+    (notice,) = lesson.sections[2].blocks  # the routes' section explains itself; the rest is still built
+    assert isinstance(notice, Notice) and notice.warning and "cannot be computed" in notice.markdown
+    assert "padded input is 3" in notice.markdown.replace("\\", "")
+    assert lesson.terms is not None and lesson.after_image
 
 
 @pytest.mark.parametrize("kernels, sentence", [
@@ -191,10 +203,10 @@ def test_the_lesson_counts_what_its_scans_multiply(config, separable):
     lesson = build(config)
     routes = lesson.routes
     kh, kw = lesson.kernel.shape
-    for scan, cost, taps in ((routes.full, routes.full_cost, kh * kw), (routes.first, routes.first_cost, kh),
-                             (routes.second, routes.second_cost, kw)):
-        assert counted_multiplications(scan.trace.output.shape, taps) == cost.multiplications
-        assert scan.trace.multiplications_so_far[-1] == cost.multiplications
+    for trace, cost, taps in ((routes.full, routes.full_cost, kh * kw), (routes.first, routes.first_cost, kh),
+                              (routes.second, routes.second_cost, kw)):
+        assert counted_multiplications(trace.output.shape, taps) == cost.multiplications
+        assert trace.multiplications_so_far[-1] == cost.multiplications
     assert routes.agree == separable == lesson.exact
     total = routes.first_cost.multiplications + routes.second_cost.multiplications
     assert f"= **{total:,}**." in routes.counts
@@ -202,9 +214,9 @@ def test_the_lesson_counts_what_its_scans_multiply(config, separable):
                                                                     routes.first_cost.multiplications,
                                                                     routes.second_cost.multiplications, total)]
     if config.operation == "convolution":
-        np.testing.assert_array_equal(routes.full.trace.kernels[0, 0], lesson.kernel[::-1, ::-1])
-        np.testing.assert_array_equal(routes.first.trace.kernels[0, 0, :, 0], lesson.col[::-1])
-        np.testing.assert_array_equal(routes.second.trace.kernels[0, 0, 0], lesson.row[::-1])
+        np.testing.assert_array_equal(routes.full.kernels[0, 0], lesson.kernel[::-1, ::-1])
+        np.testing.assert_array_equal(routes.first.kernels[0, 0, :, 0], lesson.col[::-1])
+        np.testing.assert_array_equal(routes.second.kernels[0, 0, 0], lesson.row[::-1])
     if separable:
         assert "Rank 1: separable" in lesson.verdict.text
     else:
@@ -281,7 +293,8 @@ def test_an_impossible_config_says_which_parameter(fields, message):
 
 def test_a_kernel_larger_than_the_input_keeps_the_verdict_and_explains_the_rest():
     lesson = build(Config(kernel="Gaussian 5×5", height=3, width=3))
-    assert lesson.routes is None and lesson.question is None and lesson.terms is None
+    assert lesson.routes is None and lesson.question is None
+    assert "what the terms cost needs an input the kernel fits" in lesson.terms.text
     assert "kernel" in str(lesson.error)
     assert "Rank 1: separable" in lesson.verdict.text
 

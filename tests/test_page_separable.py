@@ -90,8 +90,14 @@ def test_a_typed_kernel_is_quoted_as_typed_never_rendered():
     assert '"**2**" is not a number' in as_shown(quoted)
 
 
+def open_going_further(at):
+    """As a click on "Going further" does: it reruns the page with the side topics drawn."""
+    at.session_state["going_further"] = True
+    return at.run()
+
+
 def test_rank_slider_beyond_the_kernel_is_clamped_with_a_note():
-    at = open_page(PAGE, {"kernel": "Laplacian", "rank": "7"})
+    at = open_going_further(open_page(PAGE, {"kernel": "Laplacian", "rank": "7"}))
     assert not at.exception
     assert any("at most 3 terms" in c.value for c in at.caption)
     text = " ".join(m.value for m in at.markdown)
@@ -133,3 +139,21 @@ def test_the_pages_small_figures_pass_plotly_validation():
     for fig in built:
         spec = json.loads(pio.to_json(fig, validate=False))
         assert_plotly_js_ready(spec)
+
+
+def test_a_kernel_larger_than_the_input_explains_itself_and_the_rest_of_the_page_is_drawn():
+    """A random 7×7 kernel on the 5×5 input: the routes' section says why, and the verdict, the real image,
+    the low-rank terms and the per-pixel chart are all still there."""
+    at = open_page(PAGE, {"kernel": "random", "ksize": "7"})
+    assert not at.exception and not at.error
+    (warning,) = [w.value for w in at.warning if "cannot be computed" in w.value]
+    assert "spans 7 cells" in as_shown(warning) and "padded input is 5" in as_shown(warning)
+    assert "Rank " in " ".join(m.value for m in at.markdown)  # the verdict
+    assert len(at.get("image")) == 4  # the real image, filtered
+    at = open_going_further(at)
+    assert not at.exception
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    titles = [(c["layout"].get("yaxis", {}).get("title") or {}).get("text") for c in charts]
+    assert "multiplications per output pixel" in titles and "error" in titles
+    text = " ".join(m.value for m in at.markdown)
+    assert "what the terms cost needs an input the kernel fits" in text

@@ -28,16 +28,28 @@ def singular_values_figure(values: np.ndarray, tol: float = 1e-9) -> go.Figure:
         yaxis=dict(rangemode="tozero", gridcolor="#eeeeee", exponentformat="e"), showlegend=False))
 
 
-def kernels_figure(kernels: list[np.ndarray], titles: list[str]) -> go.Figure:
-    """Small kernels side by side, values printed, one diverging scale centred on zero for all."""
+CHAR_EM = 0.56  # a digit's width in ems, for fitting numbers into cells
+KERNEL_CELL_PX = 42  # the largest cell of kernels_figure
+
+
+def kernel_texts(kernels: list[np.ndarray]) -> tuple[int, list]:
+    """Decimals for the kernels' cells (2, or 1 where a grid is 5 or more cells wide: longer numbers would
+    need cells too wide for it), and each kernel's (texts, factor) as style.scaled_numbers gives them."""
+    digits = 1 if max(k.shape[1] for k in kernels) >= 5 else 2
+    return digits, [style.scaled_numbers(k, digits) for k in kernels]
+
+
+def kernels_figure(kernels: list[np.ndarray], titles: list[str], width_px: float = 800) -> go.Figure:
+    """Small kernels side by side, values printed, one diverging scale centred on zero for all. The cells
+    (and the numbers on them) are sized so that the grids fit `width_px` and no number overlaps another."""
     zmax = max(float(np.abs(k).max()) for k in kernels) or 1.0  # colours at the kernels' own scale, however small
     traces = []
     x0 = 0
     annotations = []
     two_lines = False
-    for k, title in zip(kernels, titles):
+    _, all_texts = kernel_texts(kernels)
+    for k, title, (texts, factor) in zip(kernels, titles, all_texts):
         kh, kw = k.shape
-        texts, factor = style.scaled_numbers(k)
         label = f"{title} {factor}" if factor else title  # the hover shows the values themselves
         # about 4 characters of a title to a cell on a narrow chart: a title wider than its grid and the
         # gap after it goes on two lines ("column" over "3×1"), and its grid makes room for the longer one
@@ -46,33 +58,46 @@ def kernels_figure(kernels: list[np.ndarray], titles: list[str]) -> go.Figure:
         traces.append(dict(
             type="heatmap", z=k, x0=x0, dx=1, y0=0, dy=1, zmid=0, zmin=-zmax, zmax=zmax, colorscale=style.DIVERGING,
             showscale=False, xgap=2, ygap=2, text=np.reshape(texts, k.shape).tolist(),
-            texttemplate="%{text}", textfont=dict(size=13), hovertemplate=f"{title}: %{{z:.4g}}<extra></extra>",
+            texttemplate="%{text}", textfont=dict(size=0), hovertemplate=f"{title}: %{{z:.4g}}<extra></extra>",
         ))
         annotations.append(dict(x=x0 - 0.5, y=-0.6, text="<br>".join(lines), showarrow=False, xanchor="left",
                                 yanchor="bottom", align="left", font=dict(size=13)))
         x0 += max(kw, int(np.ceil(max(map(len, lines)) / 4)) - 1) + 1
     rows = max(k.shape[0] for k in kernels)
+    cell = min(KERNEL_CELL_PX, (width_px - 10) / (x0 + 0.4))
+    font = int(min(13, cell * 0.9 / (CHAR_EM * max(len(t) for shown, _ in all_texts for t in shown))))
+    for trace in traces:
+        trace["textfont"]["size"] = font
+    title_rows = max(34 / cell, 2.3) if two_lines else max(20 / cell, 1.6)  # the titles' 13 px lines, in cells
     return style.plain_figure(traces, dict(
-        **BASE, height=int(90 + 42 * rows), margin=dict(l=5, r=5, t=10, b=5), annotations=annotations,
+        **BASE, height=int(15 + cell * (rows - 0.4 + title_rows)), margin=dict(l=5, r=5, t=10, b=5),
+        annotations=annotations,
         xaxis=dict(visible=False, range=[-0.7, x0 - 0.3], constrain="domain", constraintoward="left", fixedrange=True),
-        yaxis=dict(visible=False, range=[rows - 0.4, -2.3 if two_lines else -1.6], scaleanchor="x", constrain="domain",
+        yaxis=dict(visible=False, range=[rows - 0.4, -title_rows], scaleanchor="x", constrain="domain",
                    constraintoward="top", fixedrange=True)))
 
 
-def error_by_rank_figure(errors: list[float], full_cost: int, rank_costs: list[int], current: int) -> go.Figure:
-    """Approximation error for r = 1, 2, ... separable terms; each bar says what r terms cost."""
+def error_by_rank_figure(errors: list[float], full_cost: int | None, rank_costs: list[int] | None,
+                         current: int, rank: int = 1) -> go.Figure:
+    """Approximation error for r = 1, 2, ... separable terms; each bar says what r terms cost (when the costs
+    are known). An exactly separable kernel, whose every error is 0, gets a note saying so on the chart."""
     ranks = list(range(1, len(errors) + 1))
     colours = [style.SAMPLED if r == current else "#bbbbbb" for r in ranks]
     bars = dict(
         type="bar", x=[f"r = {r}" for r in ranks], y=errors, marker=dict(color=colours, line=dict(color="#555555", width=1)),
-        text=[f"error {e}<br>{c:,} mult." for e, c in zip(style.numbers(errors, 3), rank_costs)],
+        text=[f"error {e}" + (f"<br>{c:,} mult." if c is not None else "")
+              for e, c in zip(style.numbers(errors, 3), rank_costs or [None] * len(errors))],
         textposition="outside", cliponaxis=False, hovertemplate="%{x}: error %{y:.4g}<extra></extra>",
     )
-    top = max(errors) if max(errors) > 0 else 1.0  # all zero: an exactly separable kernel
+    exact = max(errors) <= 0  # an exactly separable kernel (rank 1), or all zeros
+    top = max(errors) if not exact else 1.0
+    notes = [dict(text=f"<b>Exact: rank {rank}, the error is 0 for every r</b><br>one column × row already "
+                       "reproduces the kernel", x=0.5, y=0.55, xref="paper", yref="paper", showarrow=False,
+                  font=dict(size=16, color=style.LABEL), bgcolor="#f3f3f3", borderpad=8)] if exact else []
+    cost = f" (full kernel: {full_cost:,} multiplications)" if full_cost is not None else ""
     return style.plain_figure([bars], dict(
-        **BASE, height=320, margin=dict(l=70, r=20, t=50, b=40),
-        title=dict(text=f"Error left by r separable terms (full kernel: {full_cost:,} multiplications)",
-                   font=dict(size=15)),
+        **BASE, height=320, margin=dict(l=70, r=20, t=50, b=40), **({"annotations": notes} if notes else {}),
+        title=dict(text=f"Error left by r separable terms{cost}", font=dict(size=15)),
         yaxis=dict(title=dict(text="error"), range=[0, top * 1.35], gridcolor="#eeeeee", tickformat=".3~g"), showlegend=False))
 
 
