@@ -4,9 +4,11 @@ Reuses test_browser.py's fixtures and helpers. The fixtures are module-scoped an
 here by name, so pytest registers them for this module too: this module gets its own fresh
 `streamlit run app.py` server and its own Chromium, and its first test is the server's first page.
 
-What AppTest cannot see is checked here: the three animated scans (full kernel, pass 1, pass 2)
-and their last steps' multiplication counts, Play keeping the heatmaps drawn, URL-bound custom
-kernels (good and malformed), and an image upload (good and broken) through the real uploader.
+What AppTest cannot see is checked here: the one animation of both routes (the full kernel beside
+the two passes) and its counter at the last step, one Play advancing both routes and the counter
+with the heatmaps drawn, a kernel too large for the input explained in its section with the rest of
+the page drawn, URL-bound custom kernels (good and malformed), and an image upload (good and broken)
+through the real uploader.
 """
 
 from __future__ import annotations
@@ -31,8 +33,7 @@ from test_browser import (  # noqa: F401  (the fixtures are found by name)
 import engine
 
 PAGE = "/spatially_separable"
-SCAN_NAMES = ("full", "pass 1", "pass 2")
-STEP_COUNT = re.compile(r"([\d,]+) multiplications$")
+COUNTER = re.compile(r"Two passes ([\d,]+) \+ ([\d,]+) = ([\d,]+) multiplications against the full kernel's ([\d,]+)")
 METRIC = "[data-testid=stMetricValue]"
 ALERT = "[data-testid=stAlertContainer]"
 IMAGE = "[data-testid=stImage]"
@@ -56,7 +57,7 @@ def on_default_page(page) -> None:
         open_page(page)
 
 
-def open_page(page, query: str = "", charts: int = 3) -> None:
+def open_page(page, query: str = "", charts: int = 1) -> None:
     """Open the page and wait until the script is done and `charts` scan figures are drawn."""
     page.goto(page.base_url + PAGE + query)
     settle(page, chart=charts > 0)
@@ -118,7 +119,15 @@ def png_bytes(width: int, height: int) -> bytes:
 # --- tests (the first one is the fresh server's first page: a deep link) ---------------------------
 
 
-def test_defaults_show_the_lectures_sobel_costs_and_three_scans(sobel_tab):
+def counter(page, index: int) -> tuple[int, ...]:
+    """The counter in the animation's caption: pass 1, pass 2, their sum, the full kernel, so far."""
+    text = on_plot(page, index, "gd.layout.annotations[0].text")
+    found = COUNTER.search(text)
+    assert found, text
+    return tuple(int(n.replace(",", "")) for n in found.groups())
+
+
+def test_defaults_show_the_lectures_sobel_costs_and_one_animation_of_both_routes(sobel_tab):
     tab = sobel_tab
     open_page(tab)
     no_exception(tab)
@@ -126,68 +135,87 @@ def test_defaults_show_the_lectures_sobel_costs_and_three_scans(sobel_tab):
     assert metric_values(tab)[:4] == ["81", "45", "27", "72"], metric_values(tab)
     assert tab.get_by_text("Rank 1: separable").count() >= 1
 
-    full_screenshot(tab, "separable-at-rest.png")  # as loaded: every scan at its first step
+    full_screenshot(tab, "separable-at-rest.png")  # as loaded: the animation at its first step
 
-    scans = scan_indexes(tab)
-    assert len(scans) >= 3, tab.evaluate(FRAME_COUNTS)
-    for index, name, expected in zip(scans, SCAN_NAMES, (81, 45, 27)):
-        names = on_plot(tab, index, "gd._transitionData._frames.map(f => f.name)")
-        steps = on_plot(tab, index, "gd._fullLayout.sliders[0].steps.length")
-        assert len(names) == steps > 1, (name, names, steps)
-        assert on_plot(tab, index, "gd._fullLayout.sliders[0].active") == 0, name
-        tab.evaluate(
-            """([i, last]) => Plotly.animate(document.querySelectorAll(%r)[i], [last],
-                {frame: {redraw: false}, mode: 'immediate', transition: {duration: 0}})""" % PLOT,
-            [index, names[-1]])
-        tab.wait_for_function(
-            "([i, last]) => document.querySelectorAll(%r)[i]._fullLayout.sliders[0].active === last" % PLOT,
-            arg=[index, steps - 1])
-        label = on_plot(tab, index, f"gd._fullLayout.sliders[0].steps[{steps - 1}].label")
-        counted = STEP_COUNT.search(label)
-        assert counted, (name, label)
-        assert int(counted.group(1).replace(",", "")) == expected, (name, label)
-        assert label.startswith(f"{steps}/{steps}"), (name, label)
-        # the slider's on-screen value reads the same count
-        shown = tab.locator(PLOT).nth(index).locator(".slider-container").first.text_content()
-        assert f"{expected} multiplications" in shown, (name, shown)
-    # the scans are pass 1's 3×5 = 15 and pass 2's 3×3 = 9 positions, the full kernel's 9
-    assert [on_plot(tab, i, "gd._fullLayout.sliders[0].steps.length") for i in scans[:3]] == [9, 15, 9]
+    (index,) = scan_indexes(tab)  # one animation: the full kernel beside the two passes
+    assert counter(tab, index) == (3, 0, 3, 9)
+    names = on_plot(tab, index, "gd._transitionData._frames.map(f => f.name)")
+    steps = on_plot(tab, index, "gd._fullLayout.sliders[0].steps.length")
+    assert len(names) == steps == 15 + 9  # pass 1's 3×5 positions, then pass 2's 3×3
+    tab.evaluate(
+        """([i, last]) => Plotly.animate(document.querySelectorAll(%r)[i], [last],
+            {frame: {redraw: false}, mode: 'immediate', transition: {duration: 0}})""" % PLOT, [index, names[-1]])
+    tab.wait_for_function(
+        "([i, last]) => document.querySelectorAll(%r)[i]._fullLayout.sliders[0].active === last" % PLOT,
+        arg=[index, steps - 1])
+    assert counter(tab, index) == (45, 27, 72, 81)  # the lecture's numbers, together at the last step
+    label = on_plot(tab, index, f"gd._fullLayout.sliders[0].steps[{steps - 1}].label")
+    assert label == "24/24 · pass 2 9/9 · full kernel 9/9", label
+    shown = tab.locator(PLOT).nth(index).locator(".slider-container").first.text_content()
+    assert "24/24" in shown, shown
+    # the step in words under the chart follows the animation
+    words = tab.locator(".st-key-steptext_scan").inner_text()
+    assert "45 + 27 = 72 multiplications against the full kernel's 81" in words, words
     no_exception(tab)
     assert not js_errors(tab), js_errors(tab)
 
 
-def test_play_advances_full_and_pass_1_scans_with_heatmaps_drawn(sobel_tab):
+def test_one_play_advances_the_full_kernel_the_passes_and_the_counter(sobel_tab):
     tab = sobel_tab
     on_default_page(tab)
-    scans = scan_indexes(tab)
-    for index, name in zip(scans[:2], SCAN_NAMES):
-        chart = tab.locator(PLOT).nth(index)
-        steps = on_plot(tab, index, "gd._fullLayout.sliders[0].steps.length")
-        # back to the first step (the test above leaves every scan at its last)
-        tab.evaluate(
-            """i => Plotly.animate(document.querySelectorAll(%r)[i], ['0'],
-                {frame: {redraw: false}, mode: 'immediate', transition: {duration: 0}})""" % PLOT, index)
-        tab.wait_for_function("i => document.querySelectorAll(%r)[i]._fullLayout.sliders[0].active === 0" % PLOT,
-                              arg=index)
-        expected = len(heatmap_images(tab, index))
-        assert_drawn(heatmap_images(tab, index), expected)
-        start = on_plot(tab, index, "gd._fullLayout.sliders[0].active")
+    (index,) = scan_indexes(tab)
+    chart = tab.locator(PLOT).nth(index)
+    steps = on_plot(tab, index, "gd._fullLayout.sliders[0].steps.length")
+    # back to the first step (the test above leaves the animation at its last)
+    tab.evaluate(
+        """i => Plotly.animate(document.querySelectorAll(%r)[i], ['0'],
+            {frame: {redraw: false}, mode: 'immediate', transition: {duration: 0}})""" % PLOT, index)
+    tab.wait_for_function("i => document.querySelectorAll(%r)[i]._fullLayout.sliders[0].active === 0" % PLOT,
+                          arg=index)
+    expected = len(heatmap_images(tab, index))
+    assert_drawn(heatmap_images(tab, index), expected)
+    # where the full kernel's window and pass 1's window are: their overlay axes' ranges
+    windows = "[gd.layout.xaxis2.range[0], gd.layout.yaxis2.range[0], gd.layout.xaxis5.range[0], gd.layout.yaxis5.range[0]]"
+    start = on_plot(tab, index, windows)
 
-        chart.locator(".updatemenu-button", has_text="Play").click()
-        actives = []
-        for _ in range(4):
-            tab.wait_for_timeout(300)
-            assert_drawn(heatmap_images(tab, index), expected)  # drawn while it plays
-            actives.append(on_plot(tab, index, "gd._fullLayout.sliders[0].active"))
-        assert actives == sorted(actives) and actives[-1] > start, (name, start, actives)
-        assert actives[-1] < steps - 1, (name, "played to the end too fast to sample", actives)
+    chart.locator(".updatemenu-button", has_text="Play").click()
+    seen = []
+    for _ in range(5):
+        tab.wait_for_timeout(700)
+        assert_drawn(heatmap_images(tab, index), expected)  # drawn while it plays
+        seen.append((on_plot(tab, index, "gd._fullLayout.sliders[0].active"), counter(tab, index),
+                     on_plot(tab, index, windows)))
+    chart.locator(".updatemenu-button", has_text="Pause").click()
+    actives = [active for active, _, _ in seen]
+    assert actives == sorted(actives) and actives[-1] > 1, actives
+    assert actives[-1] < steps - 1, ("played to the end too fast to sample", actives)
+    first_counts, last_counts = seen[0][1], seen[-1][1]
+    assert last_counts[0] > first_counts[0] and last_counts[3] > first_counts[3], seen  # pass 1 and the full kernel
+    assert all(a + b == total for a, b, total, _ in (counts for _, counts, _ in seen)), seen
+    moved = seen[-1][2]
+    assert moved[0] != start[0] or moved[1] != start[1], (start, moved)  # the full kernel's window moved
+    assert moved[2] != start[2] or moved[3] != start[3], (start, moved)  # and pass 1's
+    tab.wait_for_timeout(100)
+    paused = on_plot(tab, index, "gd._fullLayout.sliders[0].active")
+    tab.wait_for_timeout(1000)
+    assert on_plot(tab, index, "gd._fullLayout.sliders[0].active") == paused
+    assert_drawn(heatmap_images(tab, index), expected)
+    no_exception(tab)
+    assert not js_errors(tab), js_errors(tab)
 
-        chart.locator(".updatemenu-button", has_text="Pause").click()
-        tab.wait_for_timeout(100)
-        paused = on_plot(tab, index, "gd._fullLayout.sliders[0].active")
-        tab.wait_for_timeout(800)
-        assert on_plot(tab, index, "gd._fullLayout.sliders[0].active") == paused, name
-        assert_drawn(heatmap_images(tab, index), expected)
+
+def test_a_kernel_larger_than_the_input_explains_itself_and_the_page_goes_on(tab):
+    open_page(tab, "?kernel=random&ksize=7", charts=0)
+    alert = tab.locator(ALERT, has_text="cannot be computed")
+    alert.first.wait_for()
+    assert "spans 7 cells" in alert.first.inner_text()
+    tab.locator(IMAGE).nth(3).wait_for()  # the real image, filtered both ways
+    settle(tab)
+    assert tab.get_by_text("Rank 7: not separable").count() >= 1
+    tab.locator("[data-testid=stExpander] summary", has_text="Going further").click()
+    tab.locator(".st-key-per_pixel .js-plotly-plot").wait_for()
+    tab.locator(".st-key-errors .js-plotly-plot").wait_for()
+    settle(tab)
     no_exception(tab)
     assert not js_errors(tab), js_errors(tab)
 
@@ -227,7 +255,7 @@ def test_upload_a_png_then_a_broken_file(sobel_tab):
     assert tab.locator(IMAGE).count() == 0
     no_exception(tab)
     assert metric_values(tab)[:4] == ["81", "45", "27", "72"]  # the rest of the page still runs
-    assert len(scan_indexes(tab)) >= 3
+    assert len(scan_indexes(tab)) == 1
     assert not js_errors(tab), js_errors(tab)
 
 

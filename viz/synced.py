@@ -38,6 +38,7 @@ CROSS_GAP = 0.8  # the same on a projector, where every cell of width counts
 ROUTE_GAP = 3  # cells between the two routes side by side
 CAPTION_LINES = 3  # the counter, pass 1 or 2's products, the full kernel's
 LAYOUTS = ("side", "cross")
+PASSES_COLOUR = "#1f4e9c"  # the two passes' windows, cells and heading: apart from the full kernel's black
 
 
 @dataclass(frozen=True)
@@ -209,19 +210,18 @@ def synced_figure(full: ScanTrace, first: ScanTrace, second: ScanTrace, frame_ms
                                     yanchor="bottom", yshift=title_shift, align="left",
                                     font=dict(size=14, color=style.LABEL)))
     heading_shift = title_shift + title_lines * TITLE_LINE_PX + 4
-    for heading, first_grid in zip(headings, ("input" if layout == "side" else "kernel", "input1" if layout == "side"
+    for heading, colour, first_grid in zip(headings, (style.LABEL, PASSES_COLOUR), ("input" if layout == "side" else "kernel", "input1" if layout == "side"
                                               else "column")):
         at = grids[first_grid]
         annotations.append(dict(x=at.x - 0.5, y=at.y - 0.55, text=heading, showarrow=False, xanchor="left",
                                 yanchor="bottom", yshift=heading_shift, align="left",
-                                font=dict(size=15, color=style.LABEL)))
+                                font=dict(size=15, color=colour)))
 
     # the moving parts: per route, the window (axes a), the output cell (axes b), the masks (axes c)
     routes = [Route(full, grids["input"], grids["output"]),
               Route(first, grids["input1"] if layout == "side" else
                     Placed(grids["input"].x + pl, grids["input"].y, hp, w), grids["middle"], (0, second.pads[1][0])),
               Route(second, grids["middle"], grids["output2"])]
-    outline = dict(color=style.WINDOW, width=3)
     hidden = dict(type="rect", fillcolor=style.BACKGROUND, line=dict(width=0), layer="above")
     shapes, axes = [], {}
     for i, route in enumerate(routes):
@@ -229,6 +229,7 @@ def synced_figure(full: ScanTrace, first: ScanTrace, second: ScanTrace, frame_ms
         # with stride 1 the output cell moves as the window does: it rides on the window's axes
         m = n if tuple(route.trace.stride) == (1, 1) else n + 1
         rh, rw = route.trace.kernels.shape[2:]
+        outline = dict(color=style.WINDOW if i == 0 else PASSES_COLOUR, width=3)
         src, out = route.source, route.target
         oy, ox = out.y + route.target_offset[0], out.x + route.target_offset[1]
         cols = route.trace.output.shape[2]
