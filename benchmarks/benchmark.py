@@ -102,8 +102,9 @@ def rerun_times(page: str, settings: dict, repeat: int) -> tuple[float, dict[str
     # otherwise a value of its first slider not used before (or its select slider's options in turn)
     has_seed = any(s.key == "seed" for s in at.slider)
     toggle = None
-    if at.slider:
-        first = at.slider[0]
+    enabled = [slider for slider in at.slider if not slider.proto.disabled]  # not an example's greyed, fixed value
+    if enabled:
+        first = enabled[0]
         values = list(range(int(first.min), int(first.max) + 1))
         toggle = ("slider", first.key, [v for v in values if v != first.value] or values)
     elif at.select_slider:

@@ -32,10 +32,7 @@ size = ui.int_slider("Kernel size k", "k", 1, 7, default.kernel_size, help="Ever
 kernels = ui.int_slider("Number of kernels N", "n", 1, 512, default.kernels, help="The number of output channels.",
                         shows=fixed("kernels"))
 stride = ui.int_slider("Stride", "stride", 1, 3, default.stride, help=topic.STRIDE_HELP, shows=fixed("stride"))
-if preset is None:
-    padding = ui.padding(["0", "1", "2", "3", "same"], default.padding)
-else:  # greyed out at the table's padding, as the sliders are
-    padding = bar.selectbox("Padding", [str(preset.padding)], key=f"_shows_pad_{preset.padding}", disabled=True)
+padding = ui.padding(["0", "1", "2", "3", "same"], default.padding, shows=fixed("padding"))
 groups = ui.int_slider("Groups g", "groups", 1, 64, default.groups, help=topic.GROUPS_HELP)
 bias = ui.checkbox("Count biases", "bias", default.bias, help="One bias per output channel (N), in both layers.")
 config = (Config(height, width, channels, size, kernels, stride, padding, groups, bias) if preset is None

@@ -58,7 +58,7 @@ def controls(at) -> dict:
     found = {}
     for kind in KINDS:
         for widget in getattr(at, kind):
-            if widget.key and not widget.key.startswith(("FormSubmitter", "$$", "predict-")):
+            if widget.key and not widget.key.startswith(("FormSubmitter", "$$", "predict-", "_shows_")):
                 found[widget.key] = (kind, widget)
     return found
 

@@ -39,8 +39,12 @@ def int_slider(label: str, key: str, low: int, high: int, default: int, help: st
         default, not_taken(f"a whole number from {low} to {high}")))
 
 
-def choice(label: str, key: str, options, default, help: str | None = None, where=None):
-    """A select box."""
+def choice(label: str, key: str, options, default, help: str | None = None, where=None, shows=None):
+    """A select box. `shows`: a value an example fixes, drawn greyed out and returned (as int_slider's)."""
+    if shows is not None:
+        (where or st.sidebar).selectbox(label, [shows], key=f"_shows_{key}_{shows}", help=help, disabled=True)
+        links.drop_from_address(key)
+        return shows
     options = list(options)
     return checked(label, key, lambda: (where or st.sidebar).selectbox(
         label, options, key=key, bind=BIND, help=help, **seed(key, index=options.index(default))),
@@ -126,9 +130,11 @@ def speed(speeds: dict[str, int] = SPEEDS) -> int:
     return speeds[steps_choice("Play speed", "speed", speeds, "normal")]
 
 
-def padding(options: list[str], default: int | str = 0) -> int | str:
-    """The padding: a whole number of zeros per side, or "valid", "same" or "full"."""
-    picked = choice("Padding", "pad", options, str(default), help=padding_help(options))
+def padding(options: list[str], default: int | str = 0, shows: int | str | None = None) -> int | str:
+    """The padding: a whole number of zeros per side, or "valid", "same" or "full" (`shows`: fixed by an
+    example, greyed out)."""
+    picked = choice("Padding", "pad", options, str(default), help=padding_help(options),
+                    shows=None if shows is None else str(shows))
     return int(picked) if picked.isdigit() else picked
 
 
