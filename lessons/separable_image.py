@@ -29,6 +29,7 @@ UPLOAD_CAPTION = (f"Accepted: {uploads.ACCEPTED}; more than {uploads.MAX_SIDE:,}
 CAPTION = ("Filter responses are coloured on one scale: red positive, blue negative, white zero (averaged over "
            "colour channels; the strongest 1% of pixels saturate); the difference uses the same scale, so "
            "floating-point rounding stays white. Counts are for every channel of this image.")
+ROUNDING = 1e-5  # float32 filtering: a difference this small against the responses' scale is rounding
 SATURATED_PERCENTILE = 99  # a few extreme pixels do not wash out the rest: thin edges show in strong colour
 
 
@@ -79,10 +80,13 @@ def jpeg(pixels: np.ndarray) -> bytes:
     return out.getvalue()
 
 
-def difference_caption(largest: float) -> str:
-    """What the difference picture shows, said: a blank picture must not look like a failed one."""
+def difference_caption(largest: float, scale: float) -> str:
+    """What the difference picture shows, said: a blank picture must not look like a failed one. `scale` is
+    the filtered pictures' (their colours' full strength)."""
     if largest == 0:
         return "difference: none, the two routes agree exactly (a blank picture)"
+    if largest <= ROUNDING * scale:
+        return f"difference: largest {largest:.3g}, floating-point rounding: the two routes agree (a blank picture)"
     return f"difference: largest {largest:.3g}"
 
 
@@ -112,6 +116,6 @@ def filter_image(data: bytes, image_filter: ImageFilter) -> FilteredImage:
         (images.signed_image(two_pass.mean(axis=0), scale),
          f"two passes: {viz.count(two_pass_cost.multiplications)} multiplications"),
         (images.signed_image(difference, scale),  # the filtered images' scale: rounding noise stays white
-         difference_caption(float(difference.max()))),
+         difference_caption(float(difference.max()), scale)),
     ]
     return FilteredImage(notices, [Picture(jpeg(image), caption) for image, caption in pictures])

@@ -32,8 +32,9 @@ MOST_TERMS = engine.separable.MAX_KERNEL  # a kernel has at most min(kh, kw) sep
 # The comparison's layout and planned width: a wide screen (the chart of a 1920 px screen, 1,460 px) gets every
 # grid on one row; presenter mode (a projector: a 900 px chart at 1280×720) gets one input with the full
 # kernel's route above the two passes'. Streamlit does not tell the server the screen's width, and a
-# projector is the narrow, short screen this page is used on, so presenter mode chooses.
-SYNCED = {False: ("side", 1400, 1.0), True: ("cross", 900, 1.35)}
+# projector is the narrow, short screen this page is used on, so presenter mode chooses. The wide layout leaves
+# its titles room for a chart 1.6 times narrower (a 1280 px screen's 820 px chart), where its cells shrink.
+SYNCED = {False: ("side", 1400, 1.6), True: ("cross", 900, 1.35)}
 # The kernels' grids' planned widths: the verdict's column (3/5 of a wide page) and the whole page, or presenter
 # mode's 900 px page over its charts' 1.35 times larger numbers.
 KERNELS_PX = {False: (800, 1400), True: (660, 660)}

@@ -130,9 +130,10 @@ def test_a_rank_1_kernel_says_its_error_is_exactly_0():
 
 
 def test_the_difference_picture_says_when_it_is_blank():
-    assert separable_image.difference_caption(0.0) == \
+    assert separable_image.difference_caption(0.0, 100) == \
         "difference: none, the two routes agree exactly (a blank picture)"
-    assert separable_image.difference_caption(2.5e-6) == "difference: largest 2.5e-06"
+    assert separable_image.difference_caption(2.5e-6, 100).startswith("difference: largest 2.5e-06, floating-point")
+    assert separable_image.difference_caption(2.5, 100) == "difference: largest 2.5"
 
 
 def test_the_pages_small_figures_pass_plotly_validation_when_the_costs_are_unknown():

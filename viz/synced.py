@@ -104,7 +104,8 @@ def synced_figure(full: ScanTrace, first: ScanTrace, second: ScanTrace, frame_ms
     width_px : the width the figure is planned for; sets the cells and the numbers on them
     layout : "side" (all on one row) or "cross" (one input, the full kernel's route above the passes')
     flipped : convolution: the kernels are used turned by 180°
-    title_scale : how much the titles will grow (presenter mode): the rows left for them between routes
+    title_scale : how much larger the titles may be against the cells than planned (presenter mode's larger
+        fonts, or a chart narrower than width_px): the room left for them beside and between the grids
     """
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
