@@ -65,7 +65,7 @@ def kernels_figure(kernels: list[np.ndarray], titles: list[str], width_px: float
         x0 += max(kw, int(np.ceil(max(map(len, lines)) / 4)) - 1) + 1
     rows = max(k.shape[0] for k in kernels)
     cell = min(KERNEL_CELL_PX, (width_px - 10) / (x0 + 0.4))
-    font = int(min(13, cell * 0.9 / (CHAR_EM * max(len(t) for shown, _ in all_texts for t in shown))))
+    font = int(min(15, cell * 0.9 / (CHAR_EM * max(len(t) for shown, _ in all_texts for t in shown))))
     for trace in traces:
         trace["textfont"]["size"] = font
     title_rows = max(34 / cell, 2.3) if two_lines else max(20 / cell, 1.6)  # the titles' 13 px lines, in cells
