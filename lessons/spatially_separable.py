@@ -2,9 +2,10 @@
 
 `Config` is what the page's controls choose, its defaults the lecture's example (the 3×3 Sobel
 kernel [1, 2, 1]ᵀ × [1, 0, −1] on a 5×5 image: 81 multiplications against 45 + 27 = 72). `build`
-returns everything the page shows: the kernel's verdict, the flip, the two routes as scans and
-counts, the low-rank terms, and what the real-image panel filters with; `sections` says it all as
-blocks (lessons.blocks) for the page to draw. No Streamlit.
+returns everything the page shows: the kernel's verdict, the flip, the two routes' counts and one
+animation of both (viz.synced), the low-rank terms, and what the real-image panel filters with;
+`sections` (the lecture's path) and `after_image` (the side topics, under "Going further") say it all
+as blocks (lessons.blocks) for the page to draw. No Streamlit.
 """
 
 from __future__ import annotations

@@ -113,7 +113,6 @@ def test_the_sections_hold_the_lectures_81_and_72():
     assert "1 × 72 = **72** multiplications against **81**" in text
     (check,) = [block for block in shown if isinstance(block, Check)]
     assert check.holds and check.text == "Same output by both routes, to the last digit."
-    # the chart keys are link parameters (?step_scan_full=): the same keys, in the same order, as before blocks
     # the chart keys are link parameters (?step= for the one animation of both routes)
     assert [block.key for block in shown if isinstance(block, Chart)] == [
         "kernels", "singular", "scan", "terms", "errors", "per_pixel"]
