@@ -155,6 +155,7 @@ def test_a_full_garbage_collection_runs_once_the_process_has_grown(monkeypatch):
 
 @pytest.mark.parametrize("page", ["pages/convolution.py", "pages/depthwise.py", "pages/depthwise_separable.py"])
 def test_the_padding_help_names_only_the_modes_the_page_offers(page):
-    box = open_page(page).selectbox(key="pad")
+    # the lecture's tables fix the padding of Depthwise separable: its choices show under custom
+    box = open_page(page, {"preset": "custom"} if page.endswith("depthwise_separable.py") else None).selectbox(key="pad")
     for mode in ("valid", "same", "full"):
         assert (f"{mode} (" in box.help) == (mode in box.options), (mode, box.options, box.help)
