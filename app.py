@@ -15,7 +15,11 @@ import ui
 # font Streamlit ships (no download), but without a page_icon they too would become the favicon,
 # from that CDN. assets/make_samples.py draws the file.
 FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
-st.set_page_config(page_title="Separable convolutions, step by step", page_icon=FAVICON, layout="wide")
+# A link in presenter mode opens with the sidebar folded away: the projector's width goes to the charts.
+# Switching presenter mode later folds or unfolds it from the page script (assets/classroom.html), which
+# also draws the "Controls" button that brings it back.
+st.set_page_config(page_title="Separable convolutions, step by step", page_icon=FAVICON, layout="wide",
+                   initial_sidebar_state="collapsed" if ui.presenting() else "auto")
 
 
 def make_pages() -> list:

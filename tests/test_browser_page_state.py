@@ -40,6 +40,7 @@ def address(page) -> dict[str, list[str]]:
 
 def test_a_changed_convolution_page_leaves_spatially_separable_at_81_and_72(tab):
     open_app(tab, "/convolution?present=true")
+    tab.locator("#classroom-controls").click()  # presenter mode folds the sidebar away: bring it back
     assert tab.get_by_role("button", name=re.compile("Reset to the lecture's example")).is_visible()  # presenter too
     press(tab, "Input height", "ArrowRight", 2)
     press(tab, "Stride", "ArrowRight", 1)

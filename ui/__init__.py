@@ -13,7 +13,7 @@ know nothing of Streamlit; this package is where the pages meet it.
 
 from .blocks import show_blocks, show_metrics
 from .charts import built, explain, show_chart, wrapping_columns
-from .classroom import classroom_controls, header, presenter
+from .classroom import classroom_controls, header, presenter, presenting
 from .code_view import show_code
 from .controls import (
     checkbox,
@@ -31,5 +31,5 @@ from .controls import (
 from .predict import ask_first, predict
 
 __all__ = ["ask_first", "built", "checkbox", "choice", "classroom_controls", "explain", "header", "int_slider", "operation", "padding",
-           "parsed_text", "predict", "presenter", "radio", "reset_button", "show_blocks", "show_chart", "show_code", "show_metrics", "speed",
+           "parsed_text", "predict", "presenter", "presenting", "radio", "reset_button", "show_blocks", "show_chart", "show_code", "show_metrics", "speed",
            "steps_choice", "whole_number", "wrapping_columns"]

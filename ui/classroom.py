@@ -37,8 +37,14 @@ def header(title: str, intro: str) -> None:
     """The page's title and its introduction (folded away in presenter mode, where the lecturer says
     it, and when predicting, where it may give the answer away)."""
     require_navigation()
+    if presenter():  # one compact row: the projector's height is for the animation
+        title_column, about_column = st.columns([2, 3], vertical_alignment="center")
+        title_column.title(title)
+        with about_column.expander("About this page"):
+            st.markdown(intro)
+        return
     st.title(title)
-    if presenter() or predict_mode():
+    if predict_mode():
         with st.expander("About this page"):
             st.markdown(intro)
     else:
@@ -47,6 +53,14 @@ def header(title: str, intro: str) -> None:
 
 def presenter() -> bool:
     return bool(st.session_state.get("present", False))
+
+
+def presenting() -> bool:
+    """Presenter mode before its switch is drawn (for the page config, the first thing a run sends): as the
+    switch left it, or on a link's first run as the link asks (?present=true)."""
+    if "present" in st.session_state:
+        return presenter()
+    return st.query_params.get("present", "").strip().lower() == "true"
 
 
 def page_name() -> str:
