@@ -102,7 +102,6 @@ class GoingFurther:
 
     @property
     def title(self) -> str:
-        """"Going further: grouped convolution; what separability gives up", from its sections' titles."""
-        titles = [section.title for section in self.sections if section is not None]
-        return "Going further: " + "; ".join(title[:1].lower() + title[1:] for title in titles)
+        """"Going further · Grouped convolution · What separability gives up", from its sections' titles."""
+        return " · ".join(["Going further", *(section.title for section in self.sections if section is not None)])
 

@@ -19,7 +19,7 @@ from engine import ConvConfigError, Cost
 from viz import pipeline as pipeline_figures
 from viz import separable_cost as figures
 
-from .blocks import Caption, Chart, Check, Columns, Formula, Metric, Metrics, Notice, Section, Text
+from .blocks import Caption, Chart, Check, Columns, Formula, GoingFurther, Metric, Metrics, Notice, Section, Text
 from .common import COUNTING_CONVENTION, padding_text
 from .examples import SeparableExample, separable_example
 from .network_costs import mult_adds_factor
@@ -136,8 +136,9 @@ class Lesson:
     code_caption: str
 
     @property
-    def sections(self) -> tuple[Section, ...]:
-        """What the page shows after the predict question, in order (the expander with the math aside)."""
+    def sections(self) -> tuple:
+        """What the page shows after the predict question, in order: the lecture's path, then the side topics
+        folded under Going further (the expander with the math aside)."""
         return (
             Section("The two stages, on one example", (
                 Text(self.pipeline_text), Chart(self.pipeline_figure, "pipeline"), self.pipeline_check)),
@@ -147,23 +148,24 @@ class Lesson:
                 Caption(COUNTING_CONVENTION))),
             Section("How much cheaper: 1/N + 1/k²", (
                 Metrics(self.ratio_metrics, "ratio_metrics"), Formula(self.ratio_latex), self.ratio_check,
-                Text(self.ratio_reason),  # ends with the heading of the counts below: standard, then separable
-                Metrics(self.counts[:3], "standard_counts"), Metrics(self.counts[3:], "separable_counts"),
-                Caption(self.bias_caption),
-                Text("**The ratio against the number of kernels, for common kernel sizes**"),
-                Chart(self.ratio_figure, "chart_ratio"), Caption(RATIO_CAPTION))),
-            Section("Between the two: grouped convolution", (
-                Notice(self.groups_warning, "warning", warning=True) if self.groups_warning else None,
-                Text(self.groups_text),
-                Columns(((Chart(self.groups_figure, "chart_groups"),),  # the table under the chart where narrow
-                         (Text(self.groups_table), Caption(self.groups_caption) if self.groups_caption else None)),
-                        "groups", gap="large"),
-                Text(self.groups_check))),
-            Section("What separability gives up", (
-                Text(EQUIVALENCE_LEAD), Formula(EQUIVALENCE_LATEX), Text(self.patterns_text),
-                Columns(((Chart(self.equivalent_figure, "chart_equivalent"),),
-                         (Text(self.equivalence_example), self.equivalence_check, Text(self.parameters_text))),
-                        "equivalent", (3, 2), 22, gap="large"))),
+                Text(self.ratio_reason))),
+            GoingFurther((
+                Section("The ratio for other layers", (Chart(self.ratio_figure, "chart_ratio"), Caption(RATIO_CAPTION))),
+                Section("Additions, parameters, biases", (  # standard, then separable
+                    Metrics(self.counts[:3], "standard_counts"), Metrics(self.counts[3:], "separable_counts"),
+                    Caption(self.bias_caption))),
+                Section("Between the two: grouped convolution", (
+                    Notice(self.groups_warning, "warning", warning=True) if self.groups_warning else None,
+                    Text(self.groups_text),
+                    Columns(((Chart(self.groups_figure, "chart_groups"),),  # the table under the chart where narrow
+                             (Text(self.groups_table), Caption(self.groups_caption) if self.groups_caption else None)),
+                            "groups", gap="large"),
+                    Text(self.groups_check))),
+                Section("What separability gives up", (
+                    Text(EQUIVALENCE_LEAD), Formula(EQUIVALENCE_LATEX), Text(self.patterns_text),
+                    Columns(((Chart(self.equivalent_figure, "chart_equivalent"),),
+                             (Text(self.equivalence_example), self.equivalence_check, Text(self.parameters_text))),
+                            "equivalent", (3, 2), 22, gap="large"))))),
         )
 
     def code(self):
@@ -280,8 +282,8 @@ def pipeline_text(config: Config, shown: Pipeline) -> str:
         f"**standard convolution on the same input**, with kernels W[n, c] = P[n, c] · D[c] ({size}×{size}×"
         f"{channels}), gives the same output cell for cell. Each channel keeps its colour: its input, its depthwise "
         "kernel and map, and its weight in every pointwise kernel. Whole-number weights drawn at random (the same "
-        "numbers as the Depthwise and Pointwise pages). That standard convolution is a special one: see *What "
-        "separability gives up* below for what a separable layer can and cannot express."
+        "numbers as the Depthwise and Pointwise pages). That standard convolution is a special one: *Going further* "
+        "below, *What separability gives up*, shows what a separable layer can and cannot express."
     )
 
 
@@ -318,7 +320,7 @@ def ratio_reason(standard: Cost, separable: Cost, formula: Fraction) -> str:
         "would no longer agree. Additions and biases do not follow the formula either: each output adds up "
         "k² − 1 and C − 1 products instead of C·k² − 1, and a bias adds N to both parameter counts:\n\n"
         "| | standard | depthwise separable | separable ÷ standard | |\n| --- | --- | --- | --- | --- |\n"
-        + "\n".join(rows) + "\n\n**Counts with the biases as chosen in the sidebar**"
+        + "\n".join(rows)
     )
 
 

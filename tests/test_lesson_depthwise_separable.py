@@ -11,7 +11,7 @@ from scipy.signal import correlate2d
 
 import engine
 from engine import ConvConfigError
-from lessons.blocks import Chart, Columns, Metrics, Section
+from lessons.blocks import Chart, Columns, GoingFurther, Metrics, Section
 from lessons.depthwise_separable import (LECTURE_TABLE_1, LECTURE_TABLE_2, Config, build, equivalence,
                                          shown_pipeline)
 from oracle import reference_conv2d
@@ -242,10 +242,15 @@ def written(blocks) -> str:
 
 
 def test_the_sections_write_the_lectures_numbers():
-    sections = build(LECTURE_TABLE_1).sections
-    assert [section.title for section in sections] == [
-        "The two stages, on one example", "The lecture's table, computed", "How much cheaper: 1/N + 1/k²",
-        "Between the two: grouped convolution", "What separability gives up"]
+    *path, further = build(LECTURE_TABLE_1).sections
+    assert [section.title for section in path] == [
+        "The two stages, on one example", "The lecture's table, computed", "How much cheaper: 1/N + 1/k²"]
+    # the side topics, folded after the lecture's path
+    assert isinstance(further, GoingFurther) and [section.title for section in further.sections] == [
+        "The ratio for other layers", "Additions, parameters, biases", "Between the two: grouped convolution",
+        "What separability gives up"]
+    assert further.title.startswith("Going further · The ratio for other layers · Additions, parameters, biases")
+    sections = (*path, *further.sections)
     text = written(sections)
     assert "3 × 3 × 3 × 5 × 5 × 128 = **86,400**" in text and "#### Standard: 86,400" in text
     assert "#### Depthwise separable: 675 + 9,600 = 10,275" in text

@@ -6,13 +6,29 @@ from fractions import Fraction
 import pytest
 
 import engine
-from test_pages import open_page
+from test_pages import open_page as open_folded
 from test_viz_scan import decode
 
 PAGE = "pages/depthwise_separable.py"
 TABLE_1 = "lecture table 1: 7×7×3, 128 kernels of 3×3"
 TABLE_2 = "lecture table 2: 12×12×3, 256 kernels of 5×5"
 CUSTOM = {"preset": "custom"}
+
+
+def open_page(page, query=None):
+    """The page with its side topics shown, as a click on "Going further" does (it reruns the page)."""
+    at = open_folded(page, query)
+    at.session_state["going_further"] = True
+    return at.run()
+
+
+def test_the_side_topics_are_folded_after_the_lectures_path():
+    at = open_folded(PAGE)
+    assert len(at.get("plotly_chart")) == 1  # the pipeline: the ratio, groups and equivalent kernel wait, folded
+    subheaders = [h.value for h in at.subheader]
+    assert subheaders == ["The two stages, on one example", "The lecture's table, computed",
+                          "How much cheaper: 1/N + 1/k²"]
+    assert any(e.label.startswith("Going further · The ratio for other layers") for e in at.expander)
 
 
 def text(at):
