@@ -44,7 +44,9 @@ st.caption(shown.counting)
 st.subheader(shown.table_title)
 st.markdown(shown.table_text)
 number = st.column_config.NumberColumn
-st.dataframe(shown.table, hide_index=True, width="stretch", height=min(38 + 35 * len(shown.table), 1060), key="layers",
+rows_shown = 10 if ui.presenter() else 30  # on a projector the table scrolls inside itself, a third of a screen
+st.dataframe(shown.table, hide_index=True, width="stretch", height=38 + 35 * min(len(shown.table), rows_shown),
+             key="layers",
              column_config={
                  "stride": number(format="%d", width="small"),
                  "mult-adds": number(format="%,d", help="multiplications of the layer (one multiply-add each)"),

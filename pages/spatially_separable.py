@@ -57,8 +57,12 @@ if data is not None:
         if panel.error:
             ui.explain(panel.error)
         else:
-            for i, pair in enumerate((panel.pictures[:2], panel.pictures[2:])):  # two a row: large enough to see edges
-                for column, picture in zip(ui.wrapping_columns(2, f"pictures{i}", 22), pair):
+            # two a row, large enough to see the edges; four on a projector's wide page, one screen high
+            per_row = 4 if ui.presenter() else 2
+            for i in range(0, len(panel.pictures), per_row):
+                row = panel.pictures[i:i + per_row]
+                for column, picture in zip(ui.wrapping_columns(per_row, f"pictures{i}", 12 if ui.presenter() else 22),
+                                           row):
                     column.image(picture.jpeg, caption=picture.caption, width="stretch")
             st.caption(image.CAPTION)
 

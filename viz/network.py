@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -101,15 +102,20 @@ def layer_costs_figure(layers, log: bool = False) -> go.Figure:
     # a log axis gets ticks at 1, 2 and 5 times the powers of ten: Plotly's own 2..9 ticks overlap
     counts = [layer.cost.multiplications for layer in weighted]
     log_ticks = one_two_five(min(counts), max(counts))
+    # room above the tallest bar (autorange would end the axis at its top), on either axis; a log axis
+    # takes its range in powers of ten
+    ranges = {"linear": [0, max(counts) * 1.12],
+              "log": [float(np.log10(min(counts))) - 0.15, float(np.log10(max(counts))) + 0.2]}
     axes = {"linear": {"yaxis.type": "linear", "yaxis.tickmode": "auto", "yaxis.tickvals": None},
             "log": {"yaxis.type": "log", "yaxis.tickmode": "array", "yaxis.tickvals": log_ticks}}
-    buttons = [dict(label=f"{kind} axis", method="relayout", args=[{**axes[kind], "yaxis.autorange": True}])
+    buttons = [dict(label=f"{kind} axis", method="relayout", args=[{**axes[kind], "yaxis.range": ranges[kind]}])
                for kind in ("linear", "log")]
     fig.update_layout(
         **BASE, height=470, margin=dict(l=80, r=20, t=70, b=80), bargap=0.2,
         xaxis=dict(type="category", categoryorder="array", categoryarray=order, tickangle=-45,
                    title=None, tickfont=dict(size=12)),
         yaxis=dict(type="log" if log else "linear", tickmode="array" if log else "auto",
+                   range=ranges["log" if log else "linear"],
                    tickvals=log_ticks if log else None, title="mult-adds", tickformat="~s", gridcolor="#e6e6e6"),
         legend=dict(orientation="h", x=0, y=1.02, xanchor="left", yanchor="bottom", title=None,
                     font=dict(size=13)),
