@@ -43,6 +43,8 @@ def opened(page: str, query: tuple = ()) -> tuple[dict[str, int], dict[str, str]
     from test_pages import open_page
 
     at = open_page(page, dict(query) or None)
+    at.session_state["going_further"] = True  # the side topics' counts too, as a click on "Going further" shows them
+    at.run()
     metrics = {}
     for m in at.metric:
         metrics.setdefault(m.label, m.value)  # the first of each label
