@@ -34,7 +34,7 @@ PAGES = {  # name -> (path, the key of its main figure)
 }
 MAIN_WIDTH_SHARE = 0.8  # of the content width, at 1920×1080
 CELL_PX, PRESENTER_CELL_PX = 14, 18  # the smallest number on a cell
-DRAWN_SECONDS = 3.0  # after the script is idle, for plotly.js to draw (3-D scenes in software)
+DRAWN_SECONDS = 1.5  # after the charts exist, for plotly.js to finish drawing (3-D scenes in software)
 
 
 def opened(chromium, app_url, path: str, size: str) -> list[dict]:  # noqa: F811
@@ -48,7 +48,7 @@ def opened(chromium, app_url, path: str, size: str) -> list[dict]:  # noqa: F811
         page.on("pageerror", lambda error: errors.append(error.message))
         page.goto(app_url + path + (("&" if "?" in path else "?") + "present=true" if presenter else ""))
         page.wait_for_selector(IDLE, state="attached")
-        page.wait_for_selector("[data-testid=stPlotlyChart] .main-svg", state="attached")
+        page.wait_for_selector("[data-testid=stPlotlyChart] .slider-container", state="attached")
         page.wait_for_timeout(DRAWN_SECONDS * 1000)
         assert page.locator("[data-testid=stException]").count() == 0
         name = next(name for name, (p, _) in PAGES.items() if p == path)

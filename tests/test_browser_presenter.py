@@ -16,7 +16,7 @@ ANIMATED = ["convolution", "spatially_separable", "depthwise", "pointwise", "dep
 PAGES = [*ANIMATED, "network_costs"]
 SIZES = {"presenter-1280x720": (1280, 720, True), "1280x800": (1280, 800, False),
          "1920x1080": (1920, 1080, False), "presenter-1920x1080": (1920, 1080, True)}
-DRAWN_MS = 3000  # after the script is idle: plotly.js draws, the page script brings the animation into view
+DRAWN_MS = 1200  # after the charts exist: plotly.js finishes, the page script brings the animation into view
 
 # The page's first animation (its main one): its box, its Play button's and its caption's (the running
 # count), as the viewport shows them now.
@@ -48,6 +48,7 @@ def opened(chromium, app_url, page: str, size: str):  # noqa: F811
     tab.on("pageerror", lambda error: tab.errors.append(error.message))
     tab.goto(f"{app_url}/{page}" + ("?present=true" if presenter else ""))
     tab.wait_for_selector(IDLE, state="attached")
+    tab.wait_for_selector("[data-testid=stPlotlyChart] .main-svg", state="attached")
     if page in ANIMATED:
         tab.wait_for_selector("[data-testid=stPlotlyChart] .slider-container", state="attached")
     tab.wait_for_timeout(DRAWN_MS)
