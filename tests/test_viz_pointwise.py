@@ -186,7 +186,7 @@ def test_the_caption_counts_and_writes_each_output_as_coloured_shares(case):
         assert spec["layout"]["sliders"][0]["steps"][p]["label"].endswith(f"{done:,} of {total:,} multiplications")
         lines = caption.split("<br>")[1:]
         for n in range(drawn):
-            shares = re.findall(r'<span style="color:(#[0-9A-Fa-f]{6})">([^<]*)</span>', lines[n])
+            shares = re.findall(r"<span style='color:(#[0-9A-Fa-f]{6})'>([^<]*)</span>", lines[n])
             assert [colour for colour, _ in shares] == [style.channel_colour(ch) for ch in range(channels)]
             products = [text.replace("−", "-").replace("(", "").replace(")", "").split("·") for _, text in shares]
             assert [(float(a), float(b)) for a, b in products] == [(maps[ch, r, c], weights[n, ch])

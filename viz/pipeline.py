@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import style
 from .animated import AnimatedFigure, enlarge_spec
-from .scan import CAPTION_LINE_PX, CONTROLS_PX, TITLE_LINE_PX, animated_figure
+from .scan import CAPTION_LINE_PX, CONTROLS_PX, TITLE_LINE_PX, animated_figure, title_px
 
 NUMBER_FONT = 14  # px on the kernels' cells: 14 on a screen, ×1.35 (18.9) in presenter mode
 PRESENTER_KERNELS = 3  # pointwise kernels drawn on a projector (4 on a screen: Stages holds those)
@@ -39,7 +38,6 @@ WIDE_PX = 1444  # the chart's plotting width at 1920×1080, the sidebar open
 NARROW_PX = {False: 804, True: 900}  # the narrowest chart planned for: 1280×800; presenter 1280×720
 MAX_HEIGHT = 920  # px, the screen figure: with its Play row, one 1080 px screen
 PRESENTER_HEIGHT = 512  # px before enlarging: 691 px in presenter mode, Play and the count on one 720 px screen
-TITLE_PX_PER_CHAR = 8.2  # a 14 px title
 LABEL = 1.6  # canvas units above a grid for its name
 GAP = 0.8  # canvas units between two grids of a column
 COLUMN_GAP = 1.6  # canvas units between two columns
@@ -149,10 +147,6 @@ def title_lines(stages: Stages) -> int:
     return 3 if np.any(np.asarray(stages.pads)) else 2
 
 
-def title_px(text: str, factor: float) -> float:
-    return max(len(line) for line in re.sub("<b>|</b>", "", text).split("<br>")) * TITLE_PX_PER_CHAR * factor
-
-
 def plan(stages: Stages, zoom: float, presenter: bool, cell_px: float) -> Layout:
     """The grids' places for kernel cells of `zoom` units, the titles given room at `cell_px` a unit."""
     channels, hp, wp = stages.x.shape
@@ -247,10 +241,6 @@ def outline(grid: Grid, colour: str, dash: str = "solid", width: float = 2.5) ->
     return dict(type="path", xref="x", yref="y", path=grid.outline(), line=dict(color=colour, width=width, dash=dash))
 
 
-def coloured(c: int, text: str) -> str:
-    return f"<span style='color:{style.channel_colour(c)}'>{text}</span>"
-
-
 def mask_path(grids: list[Grid], row: int, col: int) -> str:
     """The cells of every map not computed yet at position (row, col): the rest of the row, the rows below."""
     parts = []
@@ -274,8 +264,8 @@ def captions(stages: Stages) -> list[str]:
     texts = []
     for s in range(ho * wo):
         r, c = divmod(s, wo)
-        values = ", ".join(coloured(ch, f"ch {ch + 1}: {d_text[s][ch]}") for ch in range(channels))
-        terms = " + ".join(coloured(ch, f"{weights[0][ch]}·{style.ascii_signed(stages.depthwise_maps[ch, r, c])}")
+        values = ", ".join(style.in_channel_colour(ch, f"ch {ch + 1}: {d_text[s][ch]}") for ch in range(channels))
+        terms = " + ".join(style.in_channel_colour(ch, f"{weights[0][ch]}·{style.ascii_signed(stages.depthwise_maps[ch, r, c])}")
                            for ch in range(channels))
         rest = (f" · kernels 2–{n}: " + ", ".join(style.ascii_number(v) for v in out_text[s][1:])) if n > 1 else ""
         rest += f" · {more:,} more" if more else ""
@@ -383,7 +373,7 @@ def build_figure(stages: Stages, presenter: bool, frame_ms: int = 700) -> Animat
         label(layout.outputs[0].left, max(g.bottom for g in [layout.outputs[-1], layout.weights[-1]]
                                           + (layout.standard[-1] if layout.standard else [])) + 0.2,
               f"… and {more:,} more kernel{'s' if more > 1 else ''}", 13, anchor="top")
-    legend = " ".join(coloured(c, f"■ {c + 1}") for c in range(channels))
+    legend = " ".join(style.in_channel_colour(c, f"■ {c + 1}") for c in range(channels))
     annotations.append(dict(x=layout.inputs[0].left, y=-0.5, xref="x", yref="y", xanchor="left", yanchor="bottom",
                             yshift=title_lines(stages) * TITLE_LINE_PX + 6, showarrow=False, align="left",
                             text=f"One colour per channel ({legend}): its input, kernel, map and pointwise weights",

@@ -168,10 +168,6 @@ def stretched(main_range, start: float, end: float, empty: bool) -> list:
     return [round(lo, 5), round(lo + (main_range[1] - main_range[0]) / (end - start), 5)]
 
 
-def coloured(c: int, text: str) -> str:
-    return f'<span style="color:{style.channel_colour(c)}">{text}</span>'
-
-
 def pointwise_figure(maps: np.ndarray, weights: np.ndarray, output: np.ndarray, frame_ms: int = 800,
                      drawn: int = DRAWN) -> AnimatedFigure:
     """The pointwise stage on `maps`, one frame per pixel.
@@ -326,7 +322,7 @@ def step_captions(maps: np.ndarray, weights: np.ndarray, output: np.ndarray, dra
     for p in range(height * width):
         lines = []
         for n in range(drawn):
-            terms = " + ".join(coloured(c, f"{factors[c][p]}·{weight_texts[n][c]}") for c in range(channels))
+            terms = " + ".join(style.in_channel_colour(c, f"{factors[c][p]}·{weight_texts[n][c]}") for c in range(channels))
             lines.append(f"map {n + 1} = {terms} = <b>{style.number(flat[n, p])}</b>")
         texts.append("<br>".join(lines) + tail)
     return texts

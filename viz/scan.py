@@ -31,6 +31,11 @@ BUTTONS_PX = 165  # Play and Pause side by side (14 px): the step slider starts 
 CONTROLS_PX = 64  # the step slider's row under the canvas, Play and Pause level with its rail
 
 
+def title_px(title: str, scale: float = 1.0) -> float:
+    """The width of a block's title (14 px, <b> and <br> markup) at its longest line, times `scale`."""
+    return max(len(line) for line in re.sub("<b>|</b>", "", title).split("<br>")) * TITLE_PX_PER_CHAR * scale
+
+
 @dataclass(frozen=True)
 class Placed:
     """A grid on the canvas: cell (r, c) is centred at (x + c, y + r); y grows downwards."""
@@ -266,21 +271,21 @@ def scan_figure(trace: ScanTrace, frame_ms: int = 700, input_label: str = "input
     titles = [f"<b>{input_label}</b><br>{h}×{w}×{channels}" + (f"<br>padded to {hp}×{wp}" if padded else ""),
               f"<b>{shown_name}</b><br>{kh}×{kw}×{channels}",
               f"<b>output</b><br>{ho}×{wo}×{n_kernels}"]
-    title_px = [max(len(line) for line in re.sub("<b>|</b>", "", t).split("<br>")) * TITLE_PX_PER_CHAR for t in titles]
-    title_px[1] = max(title_px[1], len(kernels_name) * TITLE_PX_PER_CHAR)  # so flipping the kernel moves nothing
+    titles_px = [title_px(t) for t in titles]
+    titles_px[1] = max(titles_px[1], len(kernels_name) * TITLE_PX_PER_CHAR)  # so flipping the kernel moves nothing
     per_row_in = 1 if channels == 1 else 2
     grid_cells = [per_row_in * (wp + 1) - 1, channels * (kw + 1) - 1, wo]
     gap, edge = 2, 1
 
     def needed_px(cell: float) -> float:
-        return sum(max(g * cell, t) for g, t in zip(grid_cells, title_px)) + (2 * gap + 2 * edge) * cell
+        return sum(max(g * cell, t) for g, t in zip(grid_cells, titles_px)) + (2 * gap + 2 * edge) * cell
 
     low, high = 0.5, 200.0
     for _ in range(50):  # needed_px grows with the cell size: bisect for the size that fills width_px
         mid = (low + high) / 2
         low, high = (mid, high) if needed_px(mid) <= width_px else (low, mid)
     cell_px = low
-    slots = [max(g, t / cell_px) for g, t in zip(grid_cells, title_px)]
+    slots = [max(g, t / cell_px) for g, t in zip(grid_cells, titles_px)]
     sub_rows = int(np.ceil(17 / cell_px)) if channels > 1 or n_kernels > 1 else 0
     inputs = arrange(channels, hp, wp, 0, 0, per_row_in, sub_rows if channels > 1 else 0)
     kx = int(np.ceil(slots[0] + gap))

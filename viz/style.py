@@ -37,6 +37,11 @@ def channel_colour(c: int) -> str:
     return CHANNEL_COLOURS[c % len(CHANNEL_COLOURS)]
 
 
+def in_channel_colour(c: int, text: str) -> str:
+    """Text (in a figure's caption or annotation) written in channel c's colour."""
+    return f"<span style='color:{channel_colour(c)}'>{text}</span>"
+
+
 def channel_dash(c: int) -> str:
     """Channel c's outline: solid for the first eight channels, dashed for the next eight, and so on."""
     return ("solid", "dash", "dot", "dashdot")[(c // len(CHANNEL_COLOURS)) % 4]

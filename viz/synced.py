@@ -20,7 +20,6 @@ that the mask covers exactly the cells left (a shifted mask would spill onto the
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,8 +28,8 @@ from engine import ScanTrace
 
 from . import style
 from .animated import AnimatedFigure
-from .scan import (CAPTION_LINE_PX, CONTROLS_PX, TITLE_LINE_PX, TITLE_PX_PER_CHAR, Placed, animated_figure, captions,
-                   heatmap, input_grids)
+from .scan import (CAPTION_LINE_PX, CONTROLS_PX, TITLE_LINE_PX, Placed, animated_figure, captions, heatmap,
+                   input_grids, title_px)
 
 HIDDEN = 10_000.0  # an overlay axis shifted this far shows nothing of what is drawn on it
 GAP = 1  # cells between two grids of a route
@@ -80,10 +79,6 @@ def stretch(main: list, start: float, end: float) -> list:
         return shift(main, HIDDEN)
     a0 = (main[0] - start) / k
     return [round(a0, 3), round(a0 + (main[1] - main[0]) / k, 3)]
-
-
-def title_px(title: str, scale: float = 1.0) -> float:
-    return max(len(line) for line in re.sub("<b>|</b>", "", title).split("<br>")) * TITLE_PX_PER_CHAR * scale
 
 
 @dataclass(frozen=True)
