@@ -46,6 +46,19 @@ from .separable import (
     singular_values,
 )
 
+# Bytes moved, arithmetic intensity and the roofline (float32; what counts as moved: engine/memory.py)
+from .memory import (
+    BYTES_PER_VALUE,
+    Roofline,
+    Traffic,
+    arithmetic_intensity,
+    depthwise_separable_traffic,
+    depthwise_traffic,
+    layer_traffic,
+    pointwise_traffic,
+    standard_traffic,
+)
+
 # Networks and flattening
 from .network import (
     FLATTEN_ORDERS,
@@ -82,6 +95,8 @@ __all__ = sorted([
     "DepthwiseTrace", "ScanTrace", "depthwise_trace", "scan_trace",
     "Cost", "standard_cost", "depthwise_cost", "depthwise_separable_cost", "grouped_cost", "pointwise_cost",
     "separable_pass_costs", "spatially_separable_cost",
+    "BYTES_PER_VALUE", "Roofline", "Traffic", "arithmetic_intensity", "depthwise_separable_traffic",
+    "depthwise_traffic", "layer_traffic", "pointwise_traffic", "standard_traffic",
     "format_kernel", "kernel_rank", "low_rank", "parse_kernel", "relative_difference", "separable_factors",
     "singular_values",
     "FLATTEN_ORDERS", "MOBILENET_V1_BODY", "Layer", "dense_cost", "flat_index", "flatten", "global_average_pool_cost",
