@@ -12,11 +12,14 @@ text.py          Snippets, numbers as the pages write them, arrays as NumPy lite
 layers.py        PyTorch and Keras layers as text, with the padding and striding each framework needs
 convolutions.py  the convolution pages: standard, spatially separable, depthwise, pointwise, depthwise separable
 networks.py      the network pages: flattening, MobileNet v1
+timing.py        the Measured time page: a layer timed in NumPy and PyTorch
 """
 
 from .convolutions import depthwise, depthwise_separable, pointwise, spatially_separable, standard
 from .networks import flattening, mobilenet
 from .text import Snippets
+from .timing import TimingSnippets
+from . import timing
 
 __all__ = ["Snippets", "depthwise", "depthwise_separable", "flattening", "mobilenet", "pointwise",
-           "spatially_separable", "standard"]
+           "spatially_separable", "standard", "timing", "TimingSnippets"]
