@@ -68,7 +68,9 @@ def kernels_figure(kernels: list[np.ndarray], titles: list[str], width_px: float
     font = int(min(15, cell * 0.9 / (CHAR_EM * max(len(t) for shown, _ in all_texts for t in shown))))
     for trace in traces:
         trace["textfont"]["size"] = font
-    title_rows = max(34 / cell, 2.3) if two_lines else max(20 / cell, 1.6)  # the titles' 13 px lines, in cells
+    # the titles' 13 px lines (16 px each, in cells) above the grids' top edge; no more, or a projector shows the
+    # spare room as a blank band above the kernels
+    title_rows = 0.6 + (2 if two_lines else 1) * 16 / cell + 0.1
     return style.plain_figure(traces, dict(
         **BASE, height=int(15 + cell * (rows - 0.4 + title_rows)), margin=dict(l=5, r=5, t=10, b=5),
         annotations=annotations,
