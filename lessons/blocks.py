@@ -105,3 +105,18 @@ class GoingFurther:
         """"Going further · Grouped convolution · What separability gives up", from its sections' titles."""
         return " · ".join(["Going further", *(section.title for section in self.sections if section is not None)])
 
+
+@dataclass(frozen=True)
+class ByWidth:
+    """The same content laid out twice: `wide` shown on screens at least WIDE_SCREEN_PX wide, `narrow` below.
+    The server never learns the screen's width, so both are sent and a CSS rule (assets/columns.css) shows one.
+    An animation in both is keyed "<key>" in `wide` and "<key>__narrow" in `narrow`: a link's ?step= opens
+    both, and "Copy link to this view" writes the one shown. In presenter mode `wide` is fitted to wide screens."""
+
+    wide: tuple
+    narrow: tuple
+    key: str
+
+
+WIDE_SCREEN_PX = 1600  # where assets/columns.css switches a ByWidth from its narrow layout to its wide one
+

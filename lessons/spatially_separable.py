@@ -23,19 +23,20 @@ from viz import separable as figures
 from viz import style
 from viz.synced import synced_figure
 
-from .blocks import Caption, Chart, Check, Columns, Formula, GoingFurther, Metric, Metrics, Notice, Section, Text
+from .blocks import (ByWidth, Caption, Chart, Check, Columns, Formula, GoingFurther, Metric, Metrics, Notice, Section,
+                     Text)
 from .common import bmatrix, flip_effect, flip_explanation, padding_text
 from .separable_image import ImageFilter
 
 KERNELS = [*engine.SEPARABLE_PRESETS, "random", "custom"]
 PADDINGS = ["0", "1", "2", "3", "valid", "same", "full"]
 MOST_TERMS = engine.separable.MAX_KERNEL  # a kernel has at most min(kh, kw) separable terms
-# The comparison's layout and planned width: a wide screen (the chart of a 1920 px screen, 1,460 px) gets every
-# grid on one row; presenter mode (a projector: a 900 px chart at 1280×720) gets one input with the full
-# kernel's route above the two passes'. Streamlit does not tell the server the screen's width, and a
-# projector is the narrow, short screen this page is used on, so presenter mode chooses. The wide layout leaves
-# its titles room for a chart 1.6 times narrower (a 1280 px screen's 820 px chart), where its cells shrink.
-SYNCED = {False: ("side", 1400, 1.6), True: ("cross", 900, 1.35)}
+# The comparison's two layouts and their planned widths. Screens 1,600 px wide and more (a 1920 screen: a
+# 1,460 px chart, 1,870 px in presenter mode) get every grid on one row, the full kernel beside the two passes;
+# narrower ones (a 1280 laptop's 820 px chart, a 1280×720 projector's 1,217 px) get one input with the full
+# kernel's route above the two passes'. Streamlit does not tell the server the screen's width: both are sent and
+# a CSS rule shows one (lessons.blocks.ByWidth). (layout, planned width, room for titles larger than planned)
+WIDE, NARROW = ("side", 1400, 1.6), ("cross", 900, 1.35)
 # The kernels' grids' planned widths: the verdict's column (3/5 of a wide page) and the whole page, or presenter
 # mode's 900 px page over its charts' 1.35 times larger numbers.
 KERNELS_PX = {False: (800, 1400), True: (660, 660)}
@@ -156,8 +157,14 @@ class Routes:
     full: ScanTrace
     first: ScanTrace
     second: ScanTrace
-    figure: go.Figure  # viz.synced: both routes, one Play
+    figure: go.Figure  # viz.synced: both routes, one Play; a wide screen's layout, the routes side by side
     timeline: str  # markdown: how the animation's steps are shared
+    stacked: go.Figure | None = None  # the same for narrower screens, the full kernel's route above the passes'
+
+    @property
+    def figures(self) -> tuple:
+        """The wide layout, then the narrow one."""
+        return self.figure, self.stacked
 
     @property
     def two_pass_multiplications(self) -> int:
@@ -168,7 +175,8 @@ class Routes:
         routes in one animation (drawn under "scan": ?step= in a link)."""
         return Section(ROUTES_TITLE, (Metrics(tuple(self.metrics), key="route_costs", min_rem=14), Text(self.counts),
                                       Check(self.agreement, self.agree, failure="warning"), Text(self.timeline),
-                                      Chart(self.figure, "scan")))
+                                      ByWidth((Chart(self.figure, "scan"),), (Chart(self.stacked, "scan__narrow"),),
+                                              key="routes")))
 
 
 @dataclass(frozen=True)
@@ -321,7 +329,7 @@ def _agreement(kernel, col, row, exact, full: ScanTrace, second: ScanTrace) -> t
     return False, f"The two passes use the best rank-1 kernel, so the outputs differ: {measured}."
 
 
-def _routes(config, kernel, col, row, exact, full_cost, first_cost, second_cost, frame_ms, presenter) -> Routes:
+def _routes(config, kernel, col, row, exact, full_cost, first_cost, second_cost, frame_ms) -> Routes:
     kh, kw = kernel.shape
     x = engine.input_pattern(config.pattern, 1, config.height, config.width, config.seed)
     full, first, second = pass_traces(x, kernel, col, row, config.stride, config.padding, config.operation)
@@ -342,16 +350,16 @@ def _routes(config, kernel, col, row, exact, full_cost, first_cost, second_cost,
         counts += (f" Padding: pass 1 adds {top} row(s) above and {bottom} below; pass 2 adds {left} column(s) on the "
                    f"left and {right} on the right, exactly what the full kernel pads.")
     agree, agreement = _agreement(kernel, col, row, exact, full, second)
-    layout, width_px, title_scale = SYNCED[presenter]
-    figure = synced_figure(full, first, second, frame_ms=frame_ms, width_px=width_px, layout=layout,
-                           flipped=config.operation == "convolution", title_scale=title_scale)
+    wide, narrow = (synced_figure(full, first, second, frame_ms=frame_ms, width_px=width_px, layout=layout,
+                                  flipped=config.operation == "convolution", title_scale=title_scale)
+                    for layout, width_px, title_scale in (WIDE, NARROW))
     steps = first.steps + second.steps
     timeline = (f"**Both routes in one animation.** A step is one position of the two passes ({first.steps} of "
                 f"pass 1, then {second.steps} of pass 2: {steps} steps); the full kernel's {full.steps} positions are "
                 f"spread evenly over them, so both routes start on step 1 and finish on step {steps}. The counter "
                 "above the grids adds up what each route has multiplied so far.")
     return Routes(full_cost, first_cost, second_cost, metrics, counts, agree, agreement, full, first, second,
-                  figure, timeline)
+                  wide, timeline, narrow)
 
 
 def _terms(config, kernel, low_rank, full_cost=None, two_pass=None, presenter=False) -> Terms:
@@ -400,7 +408,7 @@ def build(config: Config, frame_ms: int = 800, presenter: bool = False) -> Lesso
     else:
         problem = None
         question = _question(config, kernel.shape, full_cost, first_cost, second_cost)
-        routes = _routes(config, kernel, col, row, exact, full_cost, first_cost, second_cost, frame_ms, presenter)
+        routes = _routes(config, kernel, col, row, exact, full_cost, first_cost, second_cost, frame_ms)
         terms = _terms(config, kernel, low_rank, full_cost, routes.two_pass_multiplications, presenter)
     return Lesson(
         config=config, kernel=kernel, rank=rank, col=col, row=row, exact=exact,

@@ -40,7 +40,10 @@ IMAGE = "[data-testid=stImage]"
 FILE_INPUT = "[data-testid=stFileUploader] input[type=file]"
 
 # The page's plots, each with its frame count: the scans are the ones with frames.
-FRAME_COUNTS = f"() => [...document.querySelectorAll('{PLOT}')].map(gd => gd._transitionData?._frames?.length || 0)"
+# Frames of every plot shown (0 for one hidden: the comparison is sent in two layouts, a CSS rule shows the one
+# that fits the screen; this module's 1400 px viewport shows the stacked one)
+FRAME_COUNTS = (f"() => [...document.querySelectorAll('{PLOT}')].map(gd => gd.getClientRects().length ? "
+                "(gd._transitionData?._frames?.length || 0) : 0)")
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +157,7 @@ def test_defaults_show_the_lectures_sobel_costs_and_one_animation_of_both_routes
     shown = tab.locator(PLOT).nth(index).locator(".slider-container").first.text_content()
     assert "24/24" in shown, shown
     # the step in words under the chart follows the animation
-    words = tab.locator(".st-key-steptext_scan").inner_text()
+    words = tab.locator(".st-key-steptext_scan__narrow").inner_text()  # the layout a 1400 px screen shows
     assert "45 + 27 = 72 multiplications against the full kernel's 81" in words, words
     no_exception(tab)
     assert not js_errors(tab), js_errors(tab)
@@ -200,6 +203,45 @@ def test_one_play_advances_the_full_kernel_the_passes_and_the_counter(sobel_tab)
     tab.wait_for_timeout(1000)
     assert on_plot(tab, index, "gd._fullLayout.sliders[0].active") == paused
     assert_drawn(heatmap_images(tab, index), expected)
+    no_exception(tab)
+    assert not js_errors(tab), js_errors(tab)
+
+
+# Where the comparison's two route titles stand on the screen, in the animation the screen shows
+ROUTE_TITLES = f"""() => {{
+  const shown = [...document.querySelectorAll('{PLOT}')].filter(gd => gd.getClientRects().length && gd._transitionData?._frames?.length);
+  return shown.map(gd => {{
+    const key = (gd.closest('[class*="st-key-"]')?.className.match(/st-key-(\\S+)/) || [])[1];
+    const boxes = [...gd.querySelectorAll('.annotation-text')].filter(t => /^(Full |Two passes:)/.test(t.textContent))
+      .map(t => {{ const r = t.getBoundingClientRect(); return {{text: t.textContent, left: r.left, top: r.top}}; }});
+    return {{key, boxes, width: gd.getBoundingClientRect().width}};
+  }});
+}}"""
+
+
+@pytest.mark.parametrize("viewport, key, beside", [
+    ({"width": 1920, "height": 1080}, "scan", True),  # 1,600 px and wider: the full kernel beside the two passes
+    ({"width": 1600, "height": 900}, "scan", True),
+    ({"width": 1599, "height": 900}, "scan__narrow", False),  # narrower: the full kernel's route above the passes'
+    ({"width": 1280, "height": 800}, "scan__narrow", False),
+])
+def test_wide_screens_put_the_routes_side_by_side_and_narrow_ones_stack_them(tab, viewport, key, beside):
+    tab.set_viewport_size(viewport)
+    open_page(tab, "?step=24")
+    (shown,) = tab.evaluate(ROUTE_TITLES)  # one of the two layouts is shown, the other hidden by the CSS rule
+    assert shown["key"] == key, shown
+    full, passes = sorted(shown["boxes"], key=lambda box: not box["text"].startswith("Full"))
+    if beside:
+        assert abs(full["top"] - passes["top"]) < 2 and passes["left"] > full["left"] + 300, shown
+    else:
+        assert passes["top"] > full["top"] + 100, shown
+    # the link's step opened the layout shown (both share ?step=), with the lecture's counter complete
+    (index,) = scan_indexes(tab)
+    assert on_plot(tab, index, "gd._fullLayout.sliders[0].active") == 23
+    assert counter(tab, index) == (45, 27, 72, 81)
+    words = tab.locator(f".st-key-steptext_{key}").inner_text()
+    assert "45 + 27 = 72 multiplications against the full kernel's 81" in words, words
+    tab.screenshot(path=str(ARTIFACTS / f"separable-routes-{viewport['width']}x{viewport['height']}.png"))
     no_exception(tab)
     assert not js_errors(tab), js_errors(tab)
 

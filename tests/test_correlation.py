@@ -322,10 +322,11 @@ def test_separable_page_flips_the_kernel_and_reverses_both_factors():
     assert "Same output by both routes" in at.success[0].value
     gx = engine.kernel_preset("Sobel x", 3, 3)
     # one animation holds both routes: the full kernel, the column and the row, each titled as flipped
-    (synced,) = [spec for spec in chart_specs(at) if spec.get("frames")]
-    titles = annotation_texts(synced)
-    for title in ("<b>kernel flipped</b><br>3×3", "<b>column flipped</b><br>3×1", "<b>row flipped</b><br>1×3"):
-        assert title in titles, titles
+    synced, stacked = [spec for spec in chart_specs(at) if spec.get("frames")]  # its two layouts, by screen width
+    for layout in (synced, stacked):
+        titles = annotation_texts(layout)
+        for title in ("<b>kernel flipped</b><br>3×3", "<b>column flipped</b><br>3×1", "<b>row flipped</b><br>1×3"):
+            assert title in titles, titles
     grids = {trace["name"]: values(trace["z"]) for trace in synced["data"]
              if trace.get("name") in ("kernel", "column", "row")}
     np.testing.assert_array_equal(grids["kernel"], engine.flip_kernel(gx))

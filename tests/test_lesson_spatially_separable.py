@@ -4,6 +4,7 @@ operations, the low-rank terms against NumPy's SVD, and the text written with th
 
 import io
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,11 +16,13 @@ import engine
 import uploads
 from engine import ConvConfigError
 from lessons import separable_image
-from lessons.blocks import Chart, Check, Columns, GoingFurther, Metrics, Notice, Section, Text
+from lessons.blocks import WIDE_SCREEN_PX, ByWidth, Chart, Check, Columns, GoingFurther, Metrics, Notice, Section, Text
 from lessons.common import bmatrix, flip_effect
 from lessons.spatially_separable import INTRO, Config, build, pass_traces
 
 SOBEL = "Sobel x (lecture: 1 0 −1)"
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def pads_along(size: int, span: int, step: int, padding) -> tuple[int, int]:
@@ -94,6 +97,10 @@ def drawn(items):
             yield block
             for column in block.columns:
                 yield from drawn(column)
+        elif isinstance(block, ByWidth):  # both sent, one shown
+            yield block
+            yield from drawn(block.wide)
+            yield from drawn(block.narrow)
         elif block is not None:
             yield block
 
@@ -113,9 +120,15 @@ def test_the_sections_hold_the_lectures_81_and_72():
     assert "1 × 72 = **72** multiplications against **81**" in text
     (check,) = [block for block in shown if isinstance(block, Check)]
     assert check.holds and check.text == "Same output by both routes, to the last digit."
-    # the chart keys are link parameters (?step= for the one animation of both routes)
+    # the chart keys are link parameters (?step= for the one animation of both routes, side by side; its stacked
+    # layout, for screens under 1,600 px, keyed scan__narrow and opened by the same ?step=)
     assert [block.key for block in shown if isinstance(block, Chart)] == [
-        "kernels", "singular", "scan", "terms", "errors", "per_pixel"]
+        "kernels", "singular", "scan", "scan__narrow", "terms", "errors", "per_pixel"]
+    (by_width,) = [block for block in shown if isinstance(block, ByWidth)]
+    assert [block.key for block in by_width.wide] == ["scan"] and [block.key for block in by_width.narrow] == [
+        "scan__narrow"]
+    css = (ROOT / "assets" / "columns.css").read_text()  # the switch is at 1,600 px, as WIDE_SCREEN_PX says
+    assert f"@media (min-width: {WIDE_SCREEN_PX}px)" in css and WIDE_SCREEN_PX == 1600
     # the lecture's path first, the side topics folded under Going further
     (further,) = [block for block in shown if isinstance(block, GoingFurther)]
     assert [section.title for section in further.sections] == [

@@ -64,13 +64,14 @@ def controls(at) -> dict:
 
 
 def step_parameters(at) -> list[str]:
-    """The step parameter of every animation on the page ("step" for the main scan, "step_<key>" else)."""
+    """The step parameter of every animation on the page ("step" for the main scan, "step_<key>" else; the
+    two layouts of one animation, "scan" and "scan__narrow", share one)."""
     names = []
     for chart in at.get("plotly_chart"):
         if json.loads(chart.proto.spec).get("frames"):
-            key = chart.proto.id.split("-", 2)[2]
+            key = chart.proto.id.split("-", 2)[2].removesuffix("__narrow")
             names.append("step" if key == "scan" else f"step_{key}")
-    return names
+    return list(dict.fromkeys(names))
 
 
 def shows(at) -> dict:

@@ -162,11 +162,15 @@ def test_a_kernel_larger_than_the_input_explains_itself_and_the_rest_of_the_page
 def test_a_link_opens_the_comparison_at_its_step_and_the_whole_comparison_downloads():
     at = open_page(PAGE, {"step": "24"})
     assert not at.exception
-    (spec,) = [s for s in (json.loads(c.proto.spec) for c in at.get("plotly_chart")) if s.get("frames")]
-    assert len(spec["frames"]) == 24 and spec["layout"]["sliders"][0]["active"] == 23
+    # the comparison in its two layouts (a CSS rule shows one, by the screen's width): ?step= opens both at its
+    # step, and is then dropped from the address
+    stacked, spec = [s for s in (json.loads(c.proto.spec) for c in at.get("plotly_chart")) if s.get("frames")]
+    for layout in (stacked, spec):
+        assert len(layout["frames"]) == 24 and layout["layout"]["sliders"][0]["active"] == 23
+    assert "step" not in at.query_params
     assert "Two passes 45 + 27 = 72 multiplications against the full kernel's 81" in spec["layout"]["annotations"][0]["text"]
     # the one animation holds both routes: the full kernel's grids and the two passes'
     names = {trace.get("name") for trace in spec["data"]}
     assert {"kernel", "column", "row", "intermediate", "output", "output of the two passes"} <= names
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels.count("Download this animation (HTML, plays offline)") == 1, labels
+    assert labels.count("Download this animation (HTML, plays offline)") == 2, labels  # one a layout, one shown

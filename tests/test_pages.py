@@ -33,6 +33,14 @@ def test_every_page_opens_without_an_exception(page):
     assert at.title
 
 
+@pytest.mark.parametrize("page", sorted(f"pages/{path.name}" for path in (ROOT / "pages").glob("*.py")))
+def test_every_page_draws_in_presenter_mode(page):
+    """Presenter mode redraws every chart for a projector (viz.presentation.enlarge), each figure type its own
+    way: every page, not only those a browser test opens, draws with it on."""
+    at = open_page(page, {"present": "true"})
+    assert at.toggle(key="present").value is True and at.title
+
+
 def test_welcome_lists_the_learning_goals():
     at = open_page("pages/welcome.py")
     text = " ".join(m.value for m in at.markdown)

@@ -14,8 +14,8 @@ def show_metrics(metrics, columns) -> None:
         column.metric(metric.label, metric.value, delta=metric.delta, delta_color="inverse", help=metric.help)
 
 
-def show_block(block) -> None:
-    """One block, in the current container."""
+def show_block(block, wide_screen: bool = False) -> None:
+    """One block, in the current container (`wide_screen`: one only screens 1,600 px wide and more show)."""
     if isinstance(block, blocks.Text):
         st.markdown(block.markdown)
     elif isinstance(block, blocks.Caption):
@@ -23,7 +23,7 @@ def show_block(block) -> None:
     elif isinstance(block, blocks.Formula):
         st.latex(block.latex)
     elif isinstance(block, blocks.Chart):
-        show_chart(block.figure, key=block.key)
+        show_chart(block.figure, key=block.key, wide_screen=wide_screen)
     elif isinstance(block, blocks.Metrics):
         show_metrics(block.metrics, wrapping_columns(len(block.metrics), block.key, block.min_rem, gap="small"))
     elif isinstance(block, blocks.Check):
@@ -40,10 +40,17 @@ def show_block(block) -> None:
                    else wrapping_columns(block.spec, block.key, block.min_rem, gap=block.gap))
         for column, column_blocks in zip(columns, block.columns):
             with column:
-                show_blocks(column_blocks)
+                show_blocks(column_blocks, wide_screen)
     elif isinstance(block, blocks.Section):
         st.subheader(block.title)
-        show_blocks(block.blocks)
+        show_blocks(block.blocks, wide_screen)
+    elif isinstance(block, blocks.ByWidth):
+        # assets/columns.css shows one of the two by the screen's width. The narrow one first: its animations
+        # (keyed "…__narrow") read a link's step and leave it to the wide one's, which removes it
+        with st.container(key=f"narrow_{block.key}"):
+            show_blocks(block.narrow)
+        with st.container(key=f"wide_{block.key}"):
+            show_blocks(block.wide, wide_screen=True)
     elif isinstance(block, blocks.GoingFurther):
         # drawn, and sent, only while open (opening it reruns the page): most reruns leave it folded
         folded = st.expander(block.title, icon=":material/explore:", key=block.key, on_change="rerun")
@@ -54,8 +61,8 @@ def show_block(block) -> None:
         raise TypeError(f"no way to draw {type(block).__name__}")
 
 
-def show_blocks(items) -> None:
+def show_blocks(items, wide_screen: bool = False) -> None:
     """Blocks (and sections) in order; None is skipped, so a lesson can leave out what does not apply."""
     for block in items:
         if block is not None:
-            show_block(block)
+            show_block(block, wide_screen)

@@ -32,14 +32,15 @@ def explain(error: ConvConfigError) -> None:
     st.error(f"**This configuration cannot be computed.** {escaped(str(error))}", icon=":material/error:")
 
 
-def show_chart(figure, key: str) -> None:
-    """Draw a figure. An animation opens at the step the link names, is enlarged in presenter mode,
-    and has its current step written out in words under it."""
+def show_chart(figure, key: str, wide_screen: bool = False) -> None:
+    """Draw a figure. An animation opens at the step the link names, is enlarged in presenter mode
+    (for wide screens alone if only they show it: `wide_screen`), and has its current step written
+    out in words under it."""
     animated = presentation.is_animated(figure)
     step = start_step(figure, key) if animated else 0
     if step:
         figure = presentation.start_at(figure, step)
-    drawn = presentation.enlarge(figure, PRESENTER_SCALE) if presenter() else figure
+    drawn = presentation.enlarge(figure, PRESENTER_SCALE, wide_screen) if presenter() else figure
     st.plotly_chart(drawn, width="stretch", theme=None, key=key,
                     config={"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]})
     if animated:
@@ -61,8 +62,13 @@ def wrapping_columns(spec, key: str, min_rem: int, gap: str = "large"):
         return st.columns(spec, gap=gap)
 
 
+NARROW = "__narrow"  # a chart key's ending for the narrow screens' layout of an animation (lessons.blocks.ByWidth)
+
+
 def step_parameter(key: str) -> str:
-    """The URL parameter holding an animation's step: "step" for a page's main scan."""
+    """The URL parameter holding an animation's step: "step" for a page's main scan. The two layouts of
+    one animation ("scan" and "scan__narrow") share it: a link opens either at its step."""
+    key = key.removesuffix(NARROW)
     return "step" if key == "scan" else f"step_{key}"
 
 
@@ -71,17 +77,20 @@ def start_step(figure, key: str) -> int:
 
     The link's step applies once, to the view the link opened: the parameter is then dropped, so a
     changed configuration starts at its first step. "Copy link to this view" writes the step the
-    animation shows at that moment."""
+    animation shows at that moment. A bad value gets one notice, from the layout that removes it."""
     name = step_parameter(key)
     raw = st.query_params.get_all(name)
     if not raw:
         return 0
-    del st.query_params[name]
+    if not key.endswith(NARROW):  # the narrow layout is drawn first and leaves the step to the wide one
+        del st.query_params[name]
     steps = presentation.step_count(figure)
     value = raw[0].strip()
     # ASCII digits only, and few: int() fails on "²" (a digit to isdigit) and on 5,000 digits
     if len(raw) == 1 and value.isascii() and value.isdigit() and len(value) <= 9 and 1 <= int(value) <= steps:
         return int(value) - 1
+    if key.endswith(NARROW):
+        return 0
     notice(name, f"**The link's animation step was not used.** `{name}=` {shown(raw)} is not a step of this "
                   f"animation, which has steps 1 to {steps}; it starts at step 1.")
     return 0

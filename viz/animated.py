@@ -45,7 +45,13 @@ CAPTION = "annotations[0].text"  # the frame layout's path holding a step's capt
 # presenter mode is made for (widths are the chart's, with the sidebar open).
 PRESENTER_MAX_HEIGHT = 650  # px: the grids and the Play / slider row on one 1280×720 screen
 PRESENTER_NARROW_PX = 900  # px: the chart at 1280×720; the numbers on the cells fit its cells
-PRESENTER_WIDE_PX = 1540  # px: the chart at 1920×1080; no cell grows past what it can show
+PRESENTER_WIDE_PX = 1540  # px: the chart on a screen 1,600 px wide
+# px: the chart at 1280×720 with the sidebar folded, as presenter mode opens: no cell grows past what fills it,
+# since a canvas narrower than its chart leaves the spare height blank above the caption
+PRESENTER_FOLDED_PX = 1217
+# A layout sent for wide screens only (lessons.blocks.ByWidth: 1,600 px and more, at least 900 tall) is fitted
+# to those alone: its numbers sized for PRESENTER_WIDE_PX's cells, its height up to this.
+PRESENTER_WIDE_MAX_HEIGHT = 800
 CELL_GROWTH = 2.0  # how much a scan's cells may grow, height and width allowing
 PLOTLY_FONT_PX = 13  # plotly.js's font size where a figure names none
 FONT_KEYS = ("font", "textfont", "tickfont", "insidetextfont", "outsidetextfont", "hoverlabel")
@@ -131,13 +137,14 @@ class AnimatedFigure(go.Figure):
             data[index] = merged(data[index], trace)
         return AnimatedFigure(data, layout, self._frame_specs, {**self._slider_spec, "active": step})
 
-    def enlarged(self, factor: float) -> AnimatedFigure:
+    def enlarged(self, factor: float, wide_screen: bool = False) -> AnimatedFigure:
         """A copy for a projector: every font, the height and the top and bottom margins times `factor`;
         the slider starts right of Play and Pause, which grow with their font. A scan (a canvas of square
-        cells) gets the height and numbers of `fit_scan` instead. The frames are shared, not copied."""
+        cells) gets the height and numbers of `fit_scan` instead (for wide screens only: `wide_screen`).
+        The frames are shared, not copied."""
         data = copy.deepcopy(self._traces)
         layout = {**self._layout_copy(), "sliders": [copy.deepcopy(self._slider_spec)]}
-        enlarge_spec(data, layout, factor, fit_scan_cells=True)
+        enlarge_spec(data, layout, factor, fit_scan_cells=True, wide_screen=wide_screen)
         slider = layout.pop("sliders")[0]
         return AnimatedFigure(data, layout, self._frame_specs, slider)
 
@@ -229,11 +236,12 @@ def fitting_font(cell_px: float, texts, largest: float = 18) -> int:
     return int(min(largest, cell_px * 0.45, cell_px * 0.9 / (0.56 * max(longest, 1))))
 
 
-def enlarge_spec(data: list, layout: dict, factor: float, fit_scan_cells: bool = False) -> None:
+def enlarge_spec(data: list, layout: dict, factor: float, fit_scan_cells: bool = False,
+                 wide_screen: bool = False) -> None:
     """A figure's data and layout (its sliders in it, its template left alone) at presenter size, in
     place: every font, the height and the top and bottom margins times `factor`; each slider's pads
     grow with the Play and Pause buttons beside it. With `fit_scan_cells`, a scan (a canvas of square
-    cells) is fitted to the projector by `fit_scan` instead."""
+    cells) is fitted to the projector by `fit_scan` instead (to wide screens alone with `wide_screen`)."""
     canvas = scan_canvas(layout) if fit_scan_cells and layout.get("height") else None
     if canvas:
         margin = layout.get("margin", {})
@@ -255,7 +263,7 @@ def enlarge_spec(data: list, layout: dict, factor: float, fit_scan_cells: bool =
         if "yshift" in annotation:
             annotation["yshift"] = round(annotation["yshift"] * factor)
     if canvas:
-        fit_scan(data, layout, canvas, planned_cell, factor)
+        fit_scan(data, layout, canvas, planned_cell, factor, wide_screen)
 
 
 def scale_fonts(node, factor: float) -> None:
@@ -292,20 +300,24 @@ def scan_canvas(layout: dict):
     return abs(x["range"][1] - x["range"][0]), abs(y["range"][1] - y["range"][0])
 
 
-def fit_scan(data: list, layout: dict, canvas, planned_cell: float, factor: float) -> None:
-    """A scan's presenter size: its cells as large as PRESENTER_MAX_HEIGHT and the wide screen allow
-    (up to CELL_GROWTH times the planned cell), and the numbers on them sized for the narrow screen's
-    cells, so that they fit on both. A scan too tall for that height (many channels) keeps cells
+def fit_scan(data: list, layout: dict, canvas, planned_cell: float, factor: float, wide_screen: bool = False) -> None:
+    """A scan's presenter size: its cells as large as PRESENTER_MAX_HEIGHT and the folded 1280×720 chart
+    (PRESENTER_FOLDED_PX) allow, up to CELL_GROWTH times the planned cell, and the numbers on them sized
+    for the narrow screen's cells (the sidebar open), so that they fit on every screen. A scan too tall for that height (many channels) keeps cells
     `factor` times the planned ones, as far as the narrow screen's width allows: a projector shows it
-    in parts, but larger. Margins are already enlarged. Changes data and layout."""
+    in parts, but larger. A layout shown on wide screens only (`wide_screen`) is fitted to them alone:
+    PRESENTER_WIDE_MAX_HEIGHT and PRESENTER_WIDE_PX. Margins are already enlarged. Changes data and layout."""
     across, down = canvas
     margin = layout.get("margin", {})
     top, bottom, sides = margin.get("t", 0), margin.get("b", 0), margin.get("l", 0) + margin.get("r", 0)
-    fits_screen = (PRESENTER_MAX_HEIGHT - top - bottom) / down
-    readable = min(planned_cell * factor, (PRESENTER_NARROW_PX - sides) / across)
-    cell = min(planned_cell * CELL_GROWTH, (PRESENTER_WIDE_PX - sides) / across, max(fits_screen, readable))
+    max_height, narrow_px = ((PRESENTER_WIDE_MAX_HEIGHT, PRESENTER_WIDE_PX) if wide_screen
+                             else (PRESENTER_MAX_HEIGHT, PRESENTER_NARROW_PX))
+    fits_screen = (max_height - top - bottom) / down
+    readable = min(planned_cell * factor, (narrow_px - sides) / across)
+    widest = PRESENTER_WIDE_PX if wide_screen else PRESENTER_FOLDED_PX
+    cell = min(planned_cell * CELL_GROWTH, (widest - sides) / across, max(fits_screen, readable))
     layout["height"] = int(top + bottom + down * cell)
-    narrow = min(cell, (PRESENTER_NARROW_PX - sides) / across)
+    narrow = min(cell, (narrow_px - sides) / across)
     for trace in data:
         if trace.get("type") == "heatmap" and trace.get("text") is not None:
             size = fitting_font(narrow, trace["text"], largest=round(18 * factor))

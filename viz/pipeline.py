@@ -427,7 +427,8 @@ class PipelineFigure(AnimatedFigure):
             return self
         return PipelineFigure(super().at_step(step), self.presenter.at_step(step))
 
-    def enlarged(self, factor: float) -> AnimatedFigure:
+    def enlarged(self, factor: float, wide_screen: bool = False) -> AnimatedFigure:
+        # its own presenter layout, planned for every projector (wide_screen changes nothing)
         spec = self.presenter.to_dict()
         data = copy.deepcopy(spec["data"])
         layout = {key: value if key == "template" else copy.deepcopy(value) for key, value in spec["layout"].items()}

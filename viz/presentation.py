@@ -9,8 +9,10 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from .animated import (  # noqa: F401  (the presenter sizes, re-exported for the pages and tests)
+    PRESENTER_FOLDED_PX,
     PRESENTER_MAX_HEIGHT,
     PRESENTER_NARROW_PX,
+    PRESENTER_WIDE_MAX_HEIGHT,
     PRESENTER_WIDE_PX,
     AnimatedFigure,
     enlarge_spec,
@@ -37,14 +39,15 @@ def step_texts(figure: AnimatedFigure, steps=None) -> list[str]:
     return figure.step_texts(steps)
 
 
-def enlarge(figure, factor: float):
+def enlarge(figure, factor: float, wide_screen: bool = False):
     """A copy of a figure for a projector: every font and the height (margins too) times `factor`.
 
     The grids keep their aspect, so they grow with the height when the page is wide enough. An
-    animation is enlarged by AnimatedFigure.enlarged (a scan is fitted to the projector's screens).
+    animation is enlarged by AnimatedFigure.enlarged (a scan is fitted to the projector's screens, or
+    to wide screens alone when `wide_screen`: a layout only they show).
     """
     if is_animated(figure):
-        return figure.enlarged(factor)
+        return figure.enlarged(factor, wide_screen)
     spec = figure.to_dict()  # plotly.py's to_dict() returns its own copy
     enlarge_spec(spec["data"], spec["layout"], factor)
     return go.Figure(spec, skip_invalid=True)
