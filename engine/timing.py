@@ -86,13 +86,20 @@ MATMUL_SIZE = 1024  # float32 n×n by n×n: n³ multiply-adds, about 30 ms on a 
 COPY_BYTES = 64 * 2**20  # a float32 copy of 64 MiB, far larger than any cache: 2 × 64 MiB moved
 
 
-def peak_rate(clock=time.perf_counter, deadline: float = math.inf, size: int = MATMUL_SIZE) -> tuple[float, Timing]:
-    """Multiply-adds per second of a large float32 matrix product (NumPy's BLAS), from its fastest repeat:
-    the peak is what the machine can reach."""
+def peak_rate(clock=time.perf_counter, deadline: float = math.inf, size: int = MATMUL_SIZE,
+              framework: str = NUMPY) -> tuple[float, Timing]:
+    """Multiply-adds per second of a large float32 matrix product (NumPy's BLAS, or PyTorch's on its one
+    thread), from its fastest repeat: the peak is what the machine can reach."""
     rng = np.random.default_rng(0)
     a, b = (rng.standard_normal((size, size), dtype=np.float32) for _ in range(2))
     out = np.empty((size, size), dtype=np.float32)
-    timing = time_call(lambda: np.matmul(a, b, out=out), clock, deadline, repeats=3)
+    torch = torch_or_none() if framework == PYTORCH else None
+    if torch is not None:
+        a, b, out = (torch.from_numpy(m) for m in (a, b, out))
+        product = lambda: torch.mm(a, b, out=out)  # noqa: E731
+    else:
+        product = lambda: np.matmul(a, b, out=out)  # noqa: E731
+    timing = time_call(product, clock, deadline, repeats=3)
     return size ** 3 / max(timing.fastest, 1e-9), timing  # a clock too coarse to see it: bounded
 
 

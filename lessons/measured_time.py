@@ -128,7 +128,12 @@ class Config:
 
 # ---- what is measured ------------------------------------------------------------------------------
 
-MACHINE = ("machine", "peak"), ("machine", "bandwidth")
+MACHINE = ("machine", "peak"), ("machine", "bandwidth")  # the peak of NumPy's matrix product; PyTorch's is
+# ("machine", "peak", "PyTorch"): the roof is the faster of the two
+
+
+def peak_key(framework: str) -> tuple:
+    return MACHINE[0] if framework == NUMPY else (*MACHINE[0], framework)
 
 
 def frameworks() -> tuple[str, ...]:
@@ -156,8 +161,9 @@ def _timed(make, repeats: int = timing.REPEATS):
 def jobs(config: Config, available: tuple[str, ...]) -> list[tuple]:
     """[(key, measure(clock, deadline))] in the order they are measured: the machine's two roofs, this layer's
     stages in each framework, then MobileNet v1 layer by layer."""
-    found = [(MACHINE[0], lambda clock, deadline: timing.peak_rate(clock, deadline)),
-             (MACHINE[1], lambda clock, deadline: timing.copy_bandwidth(clock, deadline))]
+    found = [(peak_key(framework), lambda clock, deadline, f=framework: timing.peak_rate(clock, deadline, framework=f))
+             for framework in available]
+    found.append((MACHINE[1], lambda clock, deadline: timing.copy_bandwidth(clock, deadline)))
     if config.measurable:
         spec = config.spec
         for framework in available:
@@ -241,11 +247,17 @@ class Results:
         return None if found is None else found.value
 
 
-def roofline_of(results: Results) -> Roofline | None:
-    peak, bandwidth = results.value(MACHINE[0]), results.value(MACHINE[1])
-    if peak is None or bandwidth is None:
+def peaks(results: Results, available) -> dict:
+    """{framework: (rate, Timing)} of the matrix products measured."""
+    return {f: found for f in available if (found := results.value(peak_key(f))) is not None}
+
+
+def roofline_of(results: Results, available=(NUMPY, PYTORCH)) -> Roofline | None:
+    """The faster matrix product's rate and the copy's bandwidth, once both are measured."""
+    rates, bandwidth = peaks(results, available), results.value(MACHINE[1])
+    if not rates or bandwidth is None:
         return None
-    return Roofline(peak[0], bandwidth[0])
+    return Roofline(max(rate for rate, _ in rates.values()), bandwidth[0])
 
 
 def layer_timings(spec: LayerSpec, results: Results, available) -> dict:
@@ -318,11 +330,32 @@ def roofline_points(spec: LayerSpec, results: Results, available) -> list[dict]:
     return points
 
 
+def network_points(results: Results, available) -> list[dict]:
+    """MobileNet v1's layers on the roofline, measured with one framework (PyTorch's kernels where it ran)."""
+    for framework in sorted(available, key=lambda f: f != PYTORCH):
+        found = [(layer, results.value(network_key(layer.name, framework))) for layer in network_layers()]
+        if all(t is not None for _, t in found):
+            return [dict(name=layer.name, kind=layer.kind, group=framework, seconds=t.median,
+                         multiplications=layer.cost.multiplications,
+                         intensity=memory.arithmetic_intensity(layer.cost.multiplications, network_traffic(layer).total))
+                    for layer, t in found]
+    return []
+
+
+def network_traffic(layer: engine.Layer) -> memory.Traffic:
+    """The bytes a MobileNet layer moves (the fully connected layer's input as a 1×1×C volume)."""
+    shape = layer.in_shape if len(layer.in_shape) == 3 else (layer.in_shape[0], 1, 1)
+    return memory.layer_traffic(shape, layer.cost)
+
+
 def roofline_section(spec: LayerSpec, results: Results, available) -> Section | None:
-    roof = roofline_of(results)
+    roof = roofline_of(results, available)
     if roof is None:
         return None
-    peak, bandwidth = results.value(MACHINE[0])[1], results.value(MACHINE[1])[1]
+    products = peaks(results, available)
+    bandwidth = results.value(MACHINE[1])[1]
+    measured_products = "; ".join(f"{framework} {rate / 1e9:.1f} G mult-adds/s" for framework, (rate, _) in
+                                  products.items())
     rows = ["| | mult-adds per byte | bound by | predicted | measured (median) | measured ÷ predicted |",
             "| --- | ---: | --- | ---: | ---: | ---: |"]
     for framework in available:
@@ -338,20 +371,23 @@ def roofline_section(spec: LayerSpec, results: Results, available) -> Section | 
                         f"{figures.microseconds(predicted)} | {figures.microseconds(t.median)} | "
                         f"{t.median / predicted:,.0f}× |")
     points = roofline_points(spec, results, available)
+    layers = network_points(results, available)
     return Section("The roofline of this machine", (
         Text(f"Two measured roofs: the peak rate of a {timing.MATMUL_SIZE}×{timing.MATMUL_SIZE} float32 matrix "
-             f"product (NumPy's BLAS, fastest of {peak.repeats} repeats) and the bandwidth of a "
+             f"product, the faster of {' and '.join(products)} (each its fastest repeat: {measured_products}), "
+             f"and the bandwidth of a "
              f"{timing.COPY_BYTES // 2**20} MiB copy (read and written: twice its size moved, fastest of "
              f"{bandwidth.repeats}). A layer of intensity I can run at most min(peak, I × bandwidth) mult-adds per "
              f"second, so its predicted time is the larger of multiplications ÷ peak and bytes ÷ bandwidth. Hollow "
-             f"markers: where the model puts each stage of this layer; filled: where its measured time puts it."),
+             f"markers: where the model puts each stage of this layer; filled: where its measured time puts it; small "
+             "markers: each layer of MobileNet v1, by its measured time."),
         Metrics((
             Metric("Peak (matrix product)", f"{roof.peak / 1e9:.1f} G mult-adds/s"),
             Metric("Bandwidth (copy)", f"{roof.bandwidth / 1e9:.1f} GB/s"),
             Metric("Ridge point", f"{roof.ridge:.2f} mult-adds per byte",
                    "below it memory bounds a layer, above it arithmetic"),
         ), "roofs", 14),
-        Chart(figures.roofline_figure(roof, points), "roofline"),
+        Chart(figures.roofline_figure(roof, points, layers), "roofline"),
         Text("\n".join(rows)),
         Text("The model's time is a floor: a small layer runs far above it, since every call also pays a fixed "
              "overhead (checking arguments, allocating the output, starting the loops) that neither roof counts, "

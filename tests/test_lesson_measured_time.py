@@ -217,9 +217,20 @@ def test_a_layer_too_large_to_time_is_counted_but_not_measured():
 
 def test_jobs_come_in_order_roofs_layer_network():
     keys = [key for key, _ in topic.jobs(Config(), (NUMPY, PYTORCH))]
-    assert keys[:2] == list(topic.MACHINE)
-    assert [key[2:] for key in keys[2:10]] == [(f, s) for f in (NUMPY, PYTORCH) for s in topic.STAGES]
-    assert len(keys) == 2 + 8 + 2 * 28
+    assert keys[:3] == [topic.MACHINE[0], topic.peak_key(PYTORCH), topic.MACHINE[1]]
+    assert [key[2:] for key in keys[3:11]] == [(f, s) for f in (NUMPY, PYTORCH) for s in topic.STAGES]
+    assert len(keys) == 3 + 8 + 2 * 28
+    assert len(topic.jobs(Config(), (NUMPY,))) == 2 + 4 + 28
+
+
+def test_the_roof_is_the_faster_matrix_product():
+    config = Config()
+    results = made_up_results(config, (NUMPY,), SECONDS)
+    faster = Results(results.pairs + ((topic.peak_key(PYTORCH), benches.Measured((20e9, Timing((0.1,), 1, 1)),
+                                                                                   1.8e9, 0)),))
+    assert topic.roofline_of(results, (NUMPY, PYTORCH)).peak == 10e9
+    assert topic.roofline_of(faster, (NUMPY, PYTORCH)).peak == 20e9
+    assert topic.roofline_of(faster, (NUMPY,)).peak == 10e9  # PyTorch's counts only where it ran
 
 
 def made_up_results(config, available, seconds, peak=10e9, bandwidth=5e9):

@@ -14,7 +14,8 @@ import plotly.graph_objects as go
 from . import style
 from .network import BASE, COLOURS, one_two_five
 
-FRAMEWORK_COLOURS = {"NumPy": "#0072B2", "PyTorch": "#D55E00"}
+# apart from the layer types' colours (viz.network.COLOURS), which the MobileNet chart uses beside them
+FRAMEWORK_COLOURS = {"NumPy": "#222222", "PyTorch": "#CC79A7"}
 FRAMEWORK_SYMBOLS = {"NumPy": "circle", "PyTorch": "diamond"}
 STAGE_SYMBOLS = {"standard": "square", "depthwise": "triangle-up", "pointwise": "circle", "separable": "diamond"}
 LEGEND = dict(orientation="h", x=0, y=1.02, xanchor="left", yanchor="bottom", title=None, font=dict(size=15))
@@ -64,14 +65,15 @@ def _roof_trace(roof, low: float, high: float) -> dict:
                       "intensity × bandwidth)", line=dict(color="#222222", width=3), hoverinfo="skip")
 
 
-def roofline_figure(roof, points: list[dict]) -> go.Figure:
+def roofline_figure(roof, points: list[dict], layers: list[dict] = ()) -> go.Figure:
     """Log-log: multiply-adds per byte against billions of multiply-adds per second.
 
     points : dicts with name, group (a legend entry), intensity, multiplications, seconds (measured median),
     colour and symbol. Each is drawn twice: hollow on the roof where the model puts it (predicted), filled
-    at the rate its measured time gives, joined by a dotted line."""
-    intensities = [p["intensity"] for p in points] or [roof.ridge]
-    rates = [p["multiplications"] / p["seconds"] / 1e9 for p in points] + [roof.peak / 1e9]
+    at the rate its measured time gives, joined by a dotted line.
+    layers : more layers (MobileNet's), the same keys plus kind, drawn small at their measured rate only."""
+    intensities = [p["intensity"] for p in [*points, *layers]] or [roof.ridge]
+    rates = [p["multiplications"] / p["seconds"] / 1e9 for p in [*points, *layers]] + [roof.peak / 1e9]
     low = min(min(intensities), roof.ridge) / 2
     high = max(max(intensities), roof.ridge) * 2
     fig = go.Figure([_roof_trace(roof, low, high)])
@@ -101,14 +103,26 @@ def roofline_figure(roof, points: list[dict]) -> go.Figure:
             customdata=[[microseconds(p["seconds"])] for p in mine],
             hovertemplate="<b>%{text}</b> (measured %{customdata[0]})<br>%{x:.3g} mult-adds per byte<br>"
                           "%{y:.3g} G mult-adds/s<extra></extra>"))
+    kinds: dict[str, list[dict]] = {}
+    for layer in layers:
+        kinds.setdefault(layer["kind"], []).append(layer)
+    for kind, mine in kinds.items():
+        fig.add_trace(go.Scatter(
+            x=[p["intensity"] for p in mine], y=[p["multiplications"] / p["seconds"] / 1e9 for p in mine],
+            mode="markers", name=f"MobileNet v1: {kind} ({mine[0]['group']})", text=[p["name"] for p in mine],
+            marker=dict(size=8, color=COLOURS.get(kind, "#999999"), opacity=0.75, line=dict(width=0.5, color="#222")),
+            customdata=[[microseconds(p["seconds"])] for p in mine],
+            hovertemplate="<b>%{text}</b> (measured %{customdata[0]})<br>%{x:.3g} mult-adds per byte<br>"
+                          "%{y:.3g} G mult-adds/s<extra></extra>"))
     fig.add_annotation(x=math.log10(high), y=math.log10(roof.peak / 1e9), xanchor="right", yanchor="bottom",
                        text=f"peak {roof.peak / 1e9:.1f} G mult-adds/s", showarrow=False, font=dict(size=15))
-    fig.add_annotation(x=math.log10(low), y=math.log10(roof.attainable(low) / 1e9), xanchor="left",
+    start = low * 1.15
+    fig.add_annotation(x=math.log10(start), y=math.log10(roof.attainable(start) / 1e9) + 0.12, xanchor="left",
                        yanchor="bottom", text=f"{roof.bandwidth / 1e9:.1f} GB/s × intensity", showarrow=False,
-                       font=dict(size=15), textangle=0)
+                       font=dict(size=15), bgcolor="rgba(255,255,255,0.8)")
     y_low = min(min(rates), roof.attainable(low) / 1e9) / 2
     fig.update_layout(
-        **BASE, height=520, margin=dict(l=80, r=20, t=60, b=70), legend=LEGEND,
+        **BASE, height=490, margin=dict(l=80, r=20, t=90, b=70), legend=LEGEND,
         xaxis=dict(type="log", title="arithmetic intensity (mult-adds per byte moved)", gridcolor=GRID,
                    tickvals=one_two_five(low, high), range=[math.log10(low), math.log10(high)]),
         yaxis=dict(type="log", title="G mult-adds per second", gridcolor=GRID,
