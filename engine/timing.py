@@ -99,7 +99,7 @@ def peak_rate(clock=time.perf_counter, deadline: float = math.inf, size: int = M
         product = lambda: torch.mm(a, b, out=out)  # noqa: E731
     else:
         product = lambda: np.matmul(a, b, out=out)  # noqa: E731
-    timing = time_call(product, clock, deadline, repeats=3)
+    timing = time_call(product, clock, deadline, repeats=5)
     return size ** 3 / max(timing.fastest, 1e-9), timing  # a clock too coarse to see it: bounded
 
 

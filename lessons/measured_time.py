@@ -24,7 +24,7 @@ from engine.timing import NUMPY, PYTORCH
 from viz import roofline as figures
 from viz.network import COLOURS, paper_shape
 
-from .blocks import Caption, Chart, Metric, Metrics, Notice, Section, Text
+from .blocks import Caption, Chart, Columns, GoingFurther, Metric, Metrics, Notice, Section, Text
 
 INTRO = (
     "The lecture stops at multiplication counts: a depthwise separable layer needs 8 to 9 times fewer than a "
@@ -201,7 +201,7 @@ HONEST = ("A GPU, a phone or another processor gives other times and other ratio
 
 def count_table(spec: LayerSpec) -> str:
     """The counts of the layer's stages as a markdown table."""
-    rows = ["| | multiplications | input | weights | output | intermediate | bytes moved | mult-adds per byte |",
+    rows = ["| | multiplications | input | weights | output | intermediate | total bytes | mult-adds per byte |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for stage, label in STAGES.items():
         cost, moved = spec.cost(stage), spec.traffic(stage)
@@ -218,7 +218,8 @@ def counts_section(spec: LayerSpec) -> Section:
     moved_standard, moved_separable = spec.traffic("standard"), spec.traffic("separable")
     ratio = standard.multiplications / separable.multiplications
     return Section("Counted work", (
-        Text(f"**{spec.described}**, the standard layer against depthwise + pointwise."),
+        Text(f"**{spec.described}**, the standard layer against depthwise + pointwise. The table's columns from "
+             "input to total are bytes moved, at float32."),
         Metrics((
             Metric("Multiplications: standard", viz.count(standard.multiplications)),
             Metric("Multiplications: separable", viz.count(separable.multiplications)),
@@ -271,25 +272,7 @@ def layer_timings(spec: LayerSpec, results: Results, available) -> dict:
     return found
 
 
-def timing_table(timings: dict) -> str:
-    rows = ["| | | median | fastest | slowest | repeats × calls |", "| --- | --- | ---: | ---: | ---: | ---: |"]
-    for framework, by_stage in timings.items():
-        for label, t in by_stage.items():
-            rows.append(f"| {framework} | {label} | **{figures.microseconds(t.median)}** | "
-                        f"{figures.microseconds(t.fastest)} | {figures.microseconds(t.slowest)} | "
-                        f"{t.repeats} × {t.calls} |")
-    return "\n".join(rows)
-
-
-def measured_section(spec: LayerSpec, results: Results, available, measurable: bool) -> Section:
-    standard, separable = spec.cost("standard"), spec.cost("separable")
-    counted = standard.multiplications / separable.multiplications
-    if not measurable:
-        return Section("Measured time", (Notice(
-            f"This layer needs {viz.count(standard.multiplications)} multiplications in its standard form, more "
-            f"than the {viz.count(MAX_MEASURED)} this page times on a shared server (each request measures for "
-            "at most 2 s). Choose smaller sizes to time it.", icon="timer_off", warning=True),))
-    timings = layer_timings(spec, results, available)
+def measured_metrics(timings: dict, counted: float) -> list[Metric]:
     metrics = []
     for framework, by_stage in timings.items():
         if STAGES["standard"] in by_stage and STAGES["separable"] in by_stage:
@@ -299,20 +282,46 @@ def measured_section(spec: LayerSpec, results: Results, available, measurable: b
                         Metric(f"{framework}: measured ratio", f"{a.median / b.median:.1f}×",
                                f"{figures.microseconds(a.median)} ÷ {figures.microseconds(b.median)}, medians; "
                                f"counted: {counted:.1f}×")]
-    ran = ", ".join(timings) or "nothing yet"
-    missing = "" if PYTORCH in available else (" PyTorch is not installed on this server, so only the engine's "
-                                               "NumPy routes ran; the app does not need it.")
+    return metrics
+
+
+def measured_section(spec: LayerSpec, results: Results, available, measurable: bool) -> Section:
+    """The layer's times beside its counted ratio, the machine's roofs, the times and the roofline charts."""
+    standard, separable = spec.cost("standard"), spec.cost("separable")
+    counted = standard.multiplications / separable.multiplications
+    if not measurable:
+        return Section("Measured time", (Notice(
+            f"This layer needs {viz.count(standard.multiplications)} multiplications in its standard form, more "
+            f"than the {viz.count(MAX_MEASURED)} this page times on a shared server (each request measures for "
+            "at most 2 s). Choose smaller sizes to time it.", icon="timer_off", warning=True),))
+    timings = layer_timings(spec, results, available)
+    metrics = measured_metrics(timings, counted)
     if not metrics:
         return Section("Measured time", (Notice("Not measured yet: the times appear as soon as they are.",
                                                 icon="hourglass_top"),))
+    missing = "" if PYTORCH in available else (" PyTorch is not installed on this server, so only the engine's "
+                                               "NumPy routes ran; the app does not need it.")
+    times = Chart(figures.times_figure(list(STAGES.values()), timings), "times")
+    roofline = roofline_blocks(spec, results, available)
     return Section("Measured time", (
-        Text(f"Timed here: **{ran}**. NumPy runs the engine's own routes (`conv2d`; `depthwise_conv2d` then "
-             "`pointwise_conv2d`), PyTorch its CPU kernels (`conv2d`, with `groups=C` for the depthwise stage), "
-             f"one image at a time. **Counted ratio {counted:.1f}×** against the measured ones below." + missing),
+        Text(f"Timed here: **{', '.join(timings)}**. NumPy runs the engine's own routes (`conv2d`; "
+             "`depthwise_conv2d` then `pointwise_conv2d`), PyTorch its CPU kernels (`conv2d`, `groups=C` for the "
+             f"depthwise stage), one image at a time. **Counted ratio {counted:.1f}×** against the measured "
+             "ones:" + missing),
         Metrics(tuple(metrics), "measured", 12),
-        Chart(figures.times_figure(list(STAGES.values()), timings), "times"),
-        Text(timing_table(timings)),
+        *(roofline[:-1] if roofline else ()),
+        Columns(((times,), (roofline[-1],)), "charts", (2, 3), 28) if roofline else times,
     ))
+
+
+def timing_table(timings: dict) -> str:
+    rows = ["| | | median | fastest | slowest | repeats × calls |", "| --- | --- | ---: | ---: | ---: | ---: |"]
+    for framework, by_stage in timings.items():
+        for label, t in by_stage.items():
+            rows.append(f"| {framework} | {label} | **{figures.microseconds(t.median)}** | "
+                        f"{figures.microseconds(t.fastest)} | {figures.microseconds(t.slowest)} | "
+                        f"{t.repeats} × {t.calls} |")
+    return "\n".join(rows)
 
 
 def roofline_points(spec: LayerSpec, results: Results, available) -> list[dict]:
@@ -348,18 +357,35 @@ def network_traffic(layer: engine.Layer) -> memory.Traffic:
     return memory.layer_traffic(shape, layer.cost)
 
 
-def roofline_section(spec: LayerSpec, results: Results, available) -> Section | None:
+def roofline_blocks(spec: LayerSpec, results: Results, available) -> tuple | None:
+    """The roofs (text and metrics) and the roofline chart (last), once the roofs are measured."""
     roof = roofline_of(results, available)
     if roof is None:
         return None
     products = peaks(results, available)
-    bandwidth = results.value(MACHINE[1])[1]
-    measured_products = "; ".join(f"{framework} {rate / 1e9:.1f} G mult-adds/s" for framework, (rate, _) in
-                                  products.items())
+    measured_products = "; ".join(f"{framework} {rate / 1e9:.1f}" for framework, (rate, _) in products.items())
+    return (
+        Text(f"**The roofline of this machine.** Peak: a {timing.MATMUL_SIZE}×{timing.MATMUL_SIZE} float32 matrix "
+             f"product, the faster of {' and '.join(products)} ({measured_products} G mult-adds/s, each its fastest "
+             f"repeat). Bandwidth: a {timing.COPY_BYTES // 2**20} MiB copy, read and written. A layer of intensity I "
+             "runs at most min(peak, I × bandwidth) mult-adds per second. Hollow markers: where that puts each stage "
+             "of this layer; filled: where its measured time does; small: MobileNet v1's layers, measured."),
+        Metrics((
+            Metric("Peak (matrix product)", f"{roof.peak / 1e9:.1f} G mult-adds/s"),
+            Metric("Bandwidth (copy)", f"{roof.bandwidth / 1e9:.1f} GB/s"),
+            Metric("Ridge point", f"{roof.ridge:.2f} mult-adds per byte",
+                   "below it memory bounds a layer, above it arithmetic"),
+        ), "roofs", 14),
+        Chart(figures.roofline_figure(roof, roofline_points(spec, results, available),
+                                      network_points(results, available)), "roofline"),
+    )
+
+
+def predictions_table(spec: LayerSpec, results: Results, available, roof: Roofline) -> str:
     rows = ["| | mult-adds per byte | bound by | predicted | measured (median) | measured ÷ predicted |",
             "| --- | ---: | --- | ---: | ---: | ---: |"]
     for framework in available:
-        for stage in ("standard", "depthwise", "pointwise", "separable"):
+        for stage in STAGES:
             t = results.value(layer_key(spec, framework, stage))
             if t is None:
                 continue
@@ -370,29 +396,24 @@ def roofline_section(spec: LayerSpec, results: Results, available) -> Section | 
             rows.append(f"| {STAGES[stage]} ({framework}) | {intensity:.2f} | {bound} | "
                         f"{figures.microseconds(predicted)} | {figures.microseconds(t.median)} | "
                         f"{t.median / predicted:,.0f}× |")
-    points = roofline_points(spec, results, available)
-    layers = network_points(results, available)
-    return Section("The roofline of this machine", (
-        Text(f"Two measured roofs: the peak rate of a {timing.MATMUL_SIZE}×{timing.MATMUL_SIZE} float32 matrix "
-             f"product, the faster of {' and '.join(products)} (each its fastest repeat: {measured_products}), "
-             f"and the bandwidth of a "
-             f"{timing.COPY_BYTES // 2**20} MiB copy (read and written: twice its size moved, fastest of "
-             f"{bandwidth.repeats}). A layer of intensity I can run at most min(peak, I × bandwidth) mult-adds per "
-             f"second, so its predicted time is the larger of multiplications ÷ peak and bytes ÷ bandwidth. Hollow "
-             f"markers: where the model puts each stage of this layer; filled: where its measured time puts it; small "
-             "markers: each layer of MobileNet v1, by its measured time."),
-        Metrics((
-            Metric("Peak (matrix product)", f"{roof.peak / 1e9:.1f} G mult-adds/s"),
-            Metric("Bandwidth (copy)", f"{roof.bandwidth / 1e9:.1f} GB/s"),
-            Metric("Ridge point", f"{roof.ridge:.2f} mult-adds per byte",
-                   "below it memory bounds a layer, above it arithmetic"),
-        ), "roofs", 14),
-        Chart(figures.roofline_figure(roof, points, layers), "roofline"),
-        Text("\n".join(rows)),
-        Text("The model's time is a floor: a small layer runs far above it, since every call also pays a fixed "
-             "overhead (checking arguments, allocating the output, starting the loops) that neither roof counts, "
-             "and im2col or a framework's own layout moves more than the compulsory bytes."),
-    ))
+    return "\n".join(rows)
+
+
+def details(spec: LayerSpec, results: Results, available) -> GoingFurther | None:
+    """The times in full, and the roofline's prediction against each measured time."""
+    timings = layer_timings(spec, results, available)
+    if not timings:
+        return None
+    roof = roofline_of(results, available)
+    return GoingFurther((
+        Section("Every repeat's spread", (Text(timing_table(timings)),)),
+        Section("Predicted against measured", (
+            Text(predictions_table(spec, results, available, roof)),
+            Text("The model's time is a floor: a small layer runs far above it, since every call also pays a fixed "
+                 "overhead (checking arguments, allocating the output, starting the loops) that neither roof counts, "
+                 "and im2col or a framework's own layout moves more than the compulsory bytes."),
+        )) if roof is not None else None,
+    ), key="measured_details")
 
 
 def predicted_time(spec: LayerSpec, stage: str, roof: Roofline) -> float:
@@ -429,8 +450,7 @@ def network_section(results: Results, available) -> Section | None:
         text += f"Most time with {framework}: {', '.join(top_clock)}. "
     return Section("MobileNet v1, layer by layer: the count against the clock", (
         Text("Each layer of MobileNet v1 (α = 1, 224×224, one image) timed on its own: bars, its share of the "
-             "network's mult-adds; markers, its share of the measured time (medians of "
-             f"{NETWORK_REPEATS} repeats)."),
+             f"mult-adds; markers, its share of the measured time (medians of {NETWORK_REPEATS} repeats)."),
         Chart(figures.shares_figure(names, [layer.kind for layer in layers], list(mult_shares), time_shares),
               "network"),
         Text(text),
@@ -459,11 +479,10 @@ def method_section(results: Results) -> Section:
     when = (datetime.datetime.fromtimestamp(max(dates), datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
             if dates else "not yet")
     return Section("How it was measured", (
-        Text(f"Measured on this server ({machine_text()}); last measurement **{when}**. Each time: "
-             f"{timing.WARMUPS} warm-up calls, untimed, then up to {timing.REPEATS} timed repeats; a call shorter "
-             f"than {timing.MIN_REPEAT_SECONDS * 1e3:g} ms is timed many in a row and averaged. Shown: the median "
-             "of the repeats, and the fastest and the slowest as the spread. The server measures one request at a "
-             "time, for at most 2 s each, and every student sees the same stored results. " + HONEST),
+        Text(f"On this server ({machine_text()}), last measured **{when}**: {timing.WARMUPS} untimed warm-up "
+             f"calls, then up to {timing.REPEATS} timed repeats (a call under {timing.MIN_REPEAT_SECONDS * 1e3:g} ms "
+             "timed many in a row); shown: the median, the fastest and slowest repeat as the spread. One request "
+             "measures at a time, for at most 2 s, and the whole class sees the same results. " + HONEST),
     ))
 
 
@@ -481,7 +500,7 @@ def build_measured(config: Config, results: Results, available: tuple[str, ...])
     spec = config.spec
     return tuple(section for section in (
         measured_section(spec, results, available, config.measurable),
-        roofline_section(spec, results, available),
         network_section(results, available),
         method_section(results),
+        details(spec, results, available) if config.measurable else None,
     ) if section is not None)

@@ -37,9 +37,10 @@ def open_measured(chromium, app_url, width, height, query=""):  # noqa: F811
 
 def wait_measured(page) -> list[dict]:
     """Until the measurement has completed: all three charts on the page, each drawn with data."""
-    page.wait_for_function(f"() => document.querySelectorAll('{PLOT}').length === {CHARTS}")
-    page.wait_for_selector(IDLE, state="attached")
-    page.wait_for_timeout(800)
+    for _ in range(2):  # the first request may leave measurements to the next, which the page starts itself
+        page.wait_for_function(f"() => document.querySelectorAll('{PLOT}').length === {CHARTS}")
+        page.wait_for_selector(IDLE, state="attached")
+        page.wait_for_timeout(800)
     charts = page.evaluate(DRAWN)
     assert len(charts) == CHARTS and all(c["points"] > 0 for c in charts), charts
     return charts
@@ -55,7 +56,10 @@ def test_the_page_draws_and_its_measurement_completes(chromium, app_url):  # noq
         labels = metric_labels(page)
         assert "Multiplications: standard" in labels and "Counted ratio" in labels
         charts = wait_measured(page)
-        assert all(c["width"] >= 1000 for c in charts), charts  # each chart spans the wide screen's page
+        # a wide screen has the times and the roofline side by side, MobileNet under them: each row spans the page
+        times, roofline, network = charts
+        assert roofline["width"] > times["width"] and times["width"] + roofline["width"] >= 0.9 * network["width"]
+        assert network["width"] >= 1400, charts
         labels = metric_labels(page)
         assert "NumPy: measured ratio" in labels and "Peak (matrix product)" in labels
         text = page.locator("[data-testid=stMain]").inner_text()

@@ -13,7 +13,7 @@ import pytest
 from test_browser import ARTIFACTS, IDLE, app_url, chromium  # noqa: F401  (the fixtures are found by name)
 
 ANIMATED = ["convolution", "spatially_separable", "depthwise", "pointwise", "depthwise_separable", "flattening"]
-PAGES = [*ANIMATED, "network_costs"]
+PAGES = [*ANIMATED, "network_costs", "measured_time"]
 SIZES = {"presenter-1280x720": (1280, 720, True), "1280x800": (1280, 800, False),
          "1920x1080": (1920, 1080, False), "presenter-1920x1080": (1920, 1080, True)}
 DRAWN_MS = 1200  # after the charts exist: plotly.js finishes, the page script brings the animation into view

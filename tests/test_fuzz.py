@@ -25,7 +25,8 @@ from conftest import ROOT
 SEED = int(os.environ.get("FUZZ_SEED", "7"))
 COMBINATIONS = int(os.environ.get("FUZZ_COMBINATIONS", "300"))  # random combinations per page
 PAGES = ["pages/welcome.py", "pages/convolution.py", "pages/spatially_separable.py", "pages/depthwise.py",
-         "pages/pointwise.py", "pages/depthwise_separable.py", "pages/flattening.py", "pages/network_costs.py"]
+         "pages/pointwise.py", "pages/depthwise_separable.py", "pages/flattening.py", "pages/network_costs.py",
+         "pages/measured_time.py"]
 KINDS = ("slider", "select_slider", "selectbox", "checkbox", "toggle", "number_input", "text_input", "radio")
 CHOICES = ("selectbox", "radio", "select_slider")
 RANGES = ("slider", "number_input")

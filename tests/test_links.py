@@ -25,7 +25,8 @@ except ImportError:  # Python 3.10
     import tomli as tomllib
 
 PAGES = ["pages/welcome.py", "pages/convolution.py", "pages/spatially_separable.py", "pages/depthwise.py",
-         "pages/pointwise.py", "pages/depthwise_separable.py", "pages/flattening.py", "pages/network_costs.py"]
+         "pages/pointwise.py", "pages/depthwise_separable.py", "pages/flattening.py", "pages/network_costs.py",
+         "pages/measured_time.py"]
 KINDS = ("slider", "select_slider", "selectbox", "checkbox", "toggle", "number_input", "text_input", "radio")
 HTML = "<b>x</b><script>alert(1)</script>"
 # name -> (the value for every control, the value for a text box, which takes a custom kernel)

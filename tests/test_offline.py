@@ -123,7 +123,8 @@ def test_the_favicon_is_the_one_make_samples_draws():
 
 def test_every_page_of_app_py_is_visited():
     assert page_paths() == ["/", "/convolution", "/spatially_separable", "/depthwise", "/pointwise",
-                            "/depthwise_separable", "/flattening", "/network_costs"]
+                            "/depthwise_separable", "/flattening", "/network_costs",
+                            "/measured_time"]
 
 
 @pytest.mark.parametrize("path", page_paths())

@@ -34,28 +34,35 @@ def microseconds(seconds: float) -> str:
 
 
 def times_figure(stages: list[str], timings: dict) -> go.Figure:
-    """One bar per stage and framework: the median time per call, a whisker from the fastest repeat to the
-    slowest. timings : {framework: {stage label: Timing}}."""
+    """One horizontal bar per stage and framework: the median time per call on a log axis (a busy machine's
+    slowest repeat can be a hundred times the median), a whisker from the fastest repeat to the slowest.
+    timings : {framework: {stage label: Timing}}."""
     fig = go.Figure()
-    for framework, by_stage in timings.items():
-        shown = [stage for stage in stages if stage in by_stage]
-        medians = [by_stage[s].median * 1e6 for s in shown]
+    order = list(reversed(stages))  # the first stage on top
+    for framework, by_stage in reversed(list(timings.items())):
+        shown = [stage for stage in order if stage in by_stage]
         fig.add_trace(go.Bar(
-            x=shown, y=medians, name=framework, marker=dict(color=FRAMEWORK_COLOURS[framework]),
+            y=shown, x=[by_stage[s].median * 1e6 for s in shown], name=framework, orientation="h",
+            marker=dict(color=FRAMEWORK_COLOURS[framework]),
             text=[microseconds(by_stage[s].median) for s in shown], textposition="outside",
             textfont=dict(size=15), cliponaxis=False,
-            error_y=dict(type="data", symmetric=False, color="#333333", thickness=1.5,
+            error_x=dict(type="data", symmetric=False, color="#777777", thickness=1.5, width=4,
                          array=[(by_stage[s].slowest - by_stage[s].median) * 1e6 for s in shown],
                          arrayminus=[(by_stage[s].median - by_stage[s].fastest) * 1e6 for s in shown]),
             customdata=[[microseconds(by_stage[s].fastest), microseconds(by_stage[s].slowest), by_stage[s].repeats,
                          by_stage[s].calls] for s in shown],
-            hovertemplate=("<b>%{x}</b>, " + framework + ": median %{text}<br>fastest %{customdata[0]}, slowest "
+            hovertemplate=("<b>%{y}</b>, " + framework + ": median %{text}<br>fastest %{customdata[0]}, slowest "
                            "%{customdata[1]}<br>%{customdata[2]} repeats of %{customdata[3]} calls<extra></extra>"),
         ))
-    highest = max((t.slowest * 1e6 for by_stage in timings.values() for t in by_stage.values()), default=1.0)
-    fig.update_layout(**BASE, height=420, margin=dict(l=80, r=20, t=60, b=60), barmode="group", legend=LEGEND,
-                      yaxis=dict(title="time per call (µs)", range=[0, highest * 1.2], gridcolor=GRID),
-                      xaxis=dict(tickfont=dict(size=16)))
+    values = [t for by_stage in timings.values() for t in by_stage.values()]
+    low = min((t.fastest for t in values), default=1e-6) * 1e6 / 2
+    high = max((t.slowest for t in values), default=1e-3) * 1e6 * 4  # room for the labels
+    fig.update_layout(**BASE, height=420, margin=dict(l=20, r=20, t=60, b=60), barmode="group", legend=dict(
+                          LEGEND, traceorder="reversed"), bargap=0.25,
+                      xaxis=dict(type="log", title="µs per call: median; whisker, fastest to slowest",
+                                 range=[math.log10(low), math.log10(high)], gridcolor=GRID,
+                                 tickvals=one_two_five(low, high)),
+                      yaxis=dict(tickfont=dict(size=16), automargin=True))
     return fig
 
 
