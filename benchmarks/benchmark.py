@@ -56,6 +56,10 @@ PAGES = {
                             dict(preset="custom", h=64, w=64, c=64, k=7, n=512, groups=64, pad="same")),
     "flattening": ("pages/flattening.py", {}, dict(c=4, h=5, w=5, units=4096)),
     "network costs": ("pages/network_costs.py", {}, dict(alpha=0.25, res=128)),
+    # its largest layer the page times (under lessons.measured_time.MAX_MEASURED multiplications); a new layer is
+    # measured on its first run (at most 2 s), then read from the process's store
+    "measured time": ("pages/measured_time.py", {},
+                      {"layer": "custom (use the sliders)", "c": 64, "h": 56, "k": 3, "n": 128}),
 }
 
 

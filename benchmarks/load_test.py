@@ -28,6 +28,11 @@ What it does, against one `streamlit run app.py` on a free port:
    ("cannot be computed") is an error here too, as are exception elements, a run that does not
    finish within a minute, a closed socket and tracebacks in the server's log.
 
+   In the main step another 40 students (`--measured`) open the Measured time page beside them, arriving
+   with the class on a server that has not measured yet (its first visit measures, within 2 s per
+   request) and opening it again every 5 to 15 s: the slider students' p95 must hold, and each opening
+   must finish (its time to script_finished is reported).
+
    Steps of 10, 20, 30 sessions (20 s windows), then 40 (60 s) with one real Chromium tab (Debian's
    /usr/bin/chromium through Playwright, moving the Convolution page's height slider with the
    keyboard and timing it to the redrawn chart in the page) beside the protocol clients, to show
@@ -401,6 +406,8 @@ class Step:
     tab: bool = False  # a Chromium tab moved a slider beside the sessions
     tab_chart: list[float] = field(default_factory=list)
     tab_errors: list[str] = field(default_factory=list)
+    measured: int = 0  # students opening the Measured time page beside the others
+    measured_open: list[float] = field(default_factory=list)  # each opening: seconds to script_finished
 
     @property
     def p50(self):
@@ -527,6 +534,36 @@ class ChromiumTab:
             await self.playwright.stop()
 
 
+MEASURED = "measured_time"
+
+
+async def measured_student(index: int, base_url: str, arrive: float, seed: int, step: Step, go: asyncio.Event) -> None:
+    """A student on the Measured time page: opens it with the class, then opens it again every 5-15 s until the
+    window ends. Its openings are timed to script_finished (the page measures on a server's first visit)."""
+    rng = random.Random(seed * 7_919 + index)
+    await asyncio.sleep(max(0.0, arrive - time.perf_counter()))
+    client = Student(base_url)
+    try:
+        await client.connect()
+        while True:
+            run = await client.open_page(MEASURED)
+            step.errors.extend(run.errors)
+            if run.finished is None:
+                return
+            step.measured_open.append(run.finished)
+            if not go.is_set():
+                await go.wait()
+            planned = time.perf_counter() + rng.uniform(5, 15)
+            if planned >= step.end:
+                return
+            await asyncio.sleep(planned - time.perf_counter())
+    except Exception as error:  # noqa: BLE001
+        step.errors.append(f"{MEASURED}: {type(error).__name__}: {error}")
+    finally:
+        step.bytes += client.bytes
+        await client.close()
+
+
 async def watch(server: Server, step: Step, stop: asyncio.Event) -> None:
     """Sample the server's RSS and this event loop's lag (a client too slow to read its sockets
     would add its own delay to the latencies)."""
@@ -537,10 +574,12 @@ async def watch(server: Server, step: Step, stop: asyncio.Event) -> None:
         step.peak_rss = max(step.peak_rss, server.rss())
 
 
-async def load_step(server: Server, sessions: int, duration: float, seed: int, tab: ChromiumTab | None) -> Step:
+async def load_step(server: Server, sessions: int, duration: float, seed: int, tab: ChromiumTab | None,
+                    measured: int = 0) -> Step:
     """The class arrives (within a few seconds, each opening its page), then moves sliders for
-    `duration` seconds: the window the latencies, CPU and rates are measured over."""
-    step = Step(sessions, duration)
+    `duration` seconds: the window the latencies, CPU and rates are measured over. `measured` more
+    students open the Measured time page meanwhile (arriving with the class) and again every 5-15 s."""
+    step = Step(sessions, duration, measured=measured)
     stagger = min(5.0, duration / 6) / sessions
     stop, go, everyone = asyncio.Event(), asyncio.Event(), asyncio.Event()
     count = 0
@@ -555,6 +594,9 @@ async def load_step(server: Server, sessions: int, duration: float, seed: int, t
     start = time.perf_counter()
     tasks = [asyncio.create_task(student(i, server.url, start + i * stagger, seed, step, arrived, go))
              for i in range(sessions)]
+    step.end = start + RUN_TIMEOUT + sessions * stagger + 30 + duration  # until the window's own end is known
+    tasks += [asyncio.create_task(measured_student(i, server.url, start + i * stagger, seed, step, go))
+              for i in range(measured)]
     try:
         await asyncio.wait_for(everyone.wait(), timeout=RUN_TIMEOUT + sessions * stagger + 30)
     except asyncio.TimeoutError:
@@ -620,13 +662,18 @@ async def bench_load(server: Server, args) -> list[Step]:
         if main and not args.no_browser:
             tab = await open_tab(server.url)
         try:
-            step = await load_step(server, n, args.duration if main else args.step_duration, seed + n, tab)
+            step = await load_step(server, n, args.duration if main else args.step_duration, seed + n, tab,
+                                   args.measured if main else 0)
         finally:
             if tab is not None:
                 await tab.close()
         step.main, step.tab = main, tab is not None
         steps.append(step)
         print_step(step)
+        if step.measured:
+            print(f"      {step.measured} students on Measured time beside them: {len(step.measured_open)} openings, "
+                  f"to script_finished p50 {ms(percentile(step.measured_open, 50))} "
+                  f"p95 {ms(percentile(step.measured_open, 95))}, slowest {ms(max(step.measured_open, default=None))}")
         if step.tab:
             print(f"      Chromium tab beside them: {len(step.tab_chart)} changes, slider to redrawn chart p50 "
                   f"{ms(percentile(step.tab_chart, 50))} p95 {ms(percentile(step.tab_chart, 95))}")
@@ -662,8 +709,13 @@ def report_load(steps: list[Step], server: Server, args) -> None:
         print(f"      {line[:200]}")
     record(f"slider change to updated chart, {n} sessions, {main.duration:.0f} s, p50",
            f"{ms(main.p50)} ({len(main.chart)} changes)", "information", True)
-    record(f"slider change to updated chart, {n} sessions, p95", ms(main.p95), f"≤ {BUDGET_P95 * 1000:.0f} ms",
+    beside = f" (+ {main.measured} opening Measured time)" if main.measured else ""
+    record(f"slider change to updated chart, {n} sessions{beside}, p95", ms(main.p95), f"≤ {BUDGET_P95 * 1000:.0f} ms",
            main.p95 is not None and main.p95 <= BUDGET_P95)
+    if main.measured:
+        record(f"Measured time, {main.measured} students opening it, to script_finished p50 / p95 / slowest",
+               f"{ms(percentile(main.measured_open, 50))} / {ms(percentile(main.measured_open, 95))} / "
+               f"{ms(max(main.measured_open, default=None))} ({len(main.measured_open)} openings)", "information", True)
     record(f"slider change to script_finished, {n} sessions, p50 / p95",
            f"{ms(percentile(main.finished, 50))} / {ms(percentile(main.finished, 95))}", "information", True)
     for page, values in sorted(main.chart_by_page.items()):
@@ -869,6 +921,8 @@ def main() -> int:
     parser.add_argument("--step-duration", type=float, help="seconds of each other ramp step (default 20, --quick 8)")
     parser.add_argument("--max-sessions", type=int, default=120, help="where the ramp stops if p95 stays within budget")
     parser.add_argument("--reruns", type=int, help="reruns of the memory check (default 2000, --quick 500)")
+    parser.add_argument("--measured", type=int, default=40,
+                        help="students opening the Measured time page beside the main step's (default 40)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-browser", action="store_true", help="no Chromium tab beside the main step")
     parser.add_argument("--no-load", action="store_true", help="skip the load steps")

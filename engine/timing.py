@@ -108,7 +108,7 @@ def copy_bandwidth(clock=time.perf_counter, deadline: float = math.inf,
     """Bytes per second of a large float32 copy (read once, written once: 2 × nbytes moved), fastest repeat."""
     source = np.ones(nbytes // BYTES_PER_VALUE, dtype=np.float32)
     target = np.empty_like(source)
-    timing = time_call(lambda: np.copyto(target, source), clock, deadline, repeats=5)
+    timing = time_call(lambda: np.copyto(target, source), clock, deadline, repeats=10)
     return 2 * source.nbytes / max(timing.fastest, 1e-9), timing
 
 

@@ -24,7 +24,7 @@ stride = ui.int_slider("Stride", "stride", 1, 2, default.stride, shows=fixed and
 config = Config(layer, channels, size, kernel, kernels, stride)
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(max_entries=1, show_spinner=False)
 def bench() -> benches.Bench:
     """The process's one store of measurements, shared by every session."""
     return benches.Bench()

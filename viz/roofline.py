@@ -128,13 +128,13 @@ def roofline_figure(roof, points: list[dict], layers: list[dict] = ()) -> go.Fig
                        yanchor="bottom", text=f"{roof.bandwidth / 1e9:.1f} GB/s × intensity", showarrow=False,
                        font=dict(size=15), bgcolor="rgba(255,255,255,0.8)")
     y_low = min(min(rates), roof.attainable(low) / 1e9) / 2
+    y_high = max(rates) * 2  # a layer measured faster than the roofs (a busy machine's roofs) stays in view
     fig.update_layout(
         **BASE, height=490, margin=dict(l=80, r=20, t=90, b=70), legend=LEGEND,
         xaxis=dict(type="log", title="arithmetic intensity (mult-adds per byte moved)", gridcolor=GRID,
                    tickvals=one_two_five(low, high), range=[math.log10(low), math.log10(high)]),
         yaxis=dict(type="log", title="G mult-adds per second", gridcolor=GRID,
-                   tickvals=one_two_five(y_low, roof.peak / 1e9 * 2),
-                   range=[math.log10(y_low), math.log10(roof.peak / 1e9 * 2)]),
+                   tickvals=one_two_five(y_low, y_high), range=[math.log10(y_low), math.log10(y_high)]),
     )
     return fig
 
