@@ -10,8 +10,11 @@ counts at once and the times as they come, and the tests can hand it made-up tim
 from __future__ import annotations
 
 import datetime
+import functools
+import math
 import os
 import platform
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -152,41 +155,37 @@ def network_layers() -> list[engine.Layer]:
     return [layer for layer in engine.mobilenet_v1() if layer.kind != "average pool"]
 
 
-def _timed(make, repeats: int = timing.REPEATS):
-    def measure(clock, deadline):
-        return timing.time_call(make(), clock, deadline, repeats=repeats)
-    return measure
-
-
-def jobs(config: Config, available: tuple[str, ...]) -> list[tuple]:
-    """[(key, measure(clock, deadline))] in the order they are measured: the machine's two roofs, this layer's
-    stages in each framework, then MobileNet v1 layer by layer."""
-    found = [(peak_key(framework), lambda clock, deadline, f=framework: timing.peak_rate(clock, deadline, framework=f))
-             for framework in available]
-    found.append((MACHINE[1], lambda clock, deadline: timing.copy_bandwidth(clock, deadline)))
+def job_keys(config: Config, available: tuple[str, ...]) -> list[tuple]:
+    """What the page measures, in order: the machine's two roofs, this layer's stages in each framework, then
+    MobileNet v1 layer by layer. Each key says all there is to measure, so a worker process can measure it."""
+    keys = [peak_key(framework) for framework in available] + [MACHINE[1]]
     if config.measurable:
-        spec = config.spec
-        for framework in available:
-            data = _lazy_data(spec)
-            for stage in STAGES:
-                found.append((layer_key(spec, framework, stage),
-                              _timed(lambda f=framework, s=stage: timing.stage_call(f, data(), s))))
-    for framework in available:
-        for layer in network_layers():
-            found.append((network_key(layer.name, framework),
-                          _timed(lambda f=framework, l=layer: timing.network_layer_call(l, f), NETWORK_REPEATS)))
-    return found
+        keys += [layer_key(config.spec, framework, stage) for framework in available for stage in STAGES]
+    keys += [network_key(layer.name, framework) for framework in available for layer in network_layers()]
+    return keys
 
 
-def _lazy_data(spec: LayerSpec):
-    """The layer's random data, drawn when a job first needs it (most requests find every job measured)."""
-    made = []
+def measure_key(key: tuple, clock=time.perf_counter, deadline: float = math.inf):
+    """Measure what a key names (a roof's (rate, Timing), or a Timing), repeating until `deadline`."""
+    if key[:2] == MACHINE[0]:
+        return timing.peak_rate(clock, deadline, framework=key[2] if len(key) > 2 else NUMPY)
+    if key == MACHINE[1]:
+        return timing.copy_bandwidth(clock, deadline)
+    if key[0] == "layer":
+        _, spec, framework, stage = key
+        data = timing.layer_data(spec.in_shape, spec.kernel, spec.kernels, spec.stride, spec.padding)
+        return timing.time_call(timing.stage_call(framework, data, stage), clock, deadline)
+    if key[0] == "network":
+        _, name, framework = key
+        layer = next(layer for layer in network_layers() if layer.name == name)
+        return timing.time_call(timing.network_layer_call(layer, framework), clock, deadline, repeats=NETWORK_REPEATS)
+    raise ValueError(f"nothing to measure for {key!r}")
 
-    def data():
-        if not made:
-            made.append(timing.layer_data(spec.in_shape, spec.kernel, spec.kernels, spec.stride, spec.padding))
-        return made[0]
-    return data
+
+def jobs(config: Config, available: tuple[str, ...], measure=measure_key) -> list[tuple]:
+    """[(key, measure(clock, deadline))] for lessons.bench: measured here by default, or by `measure(key, clock,
+    deadline)`, a worker process's (lessons.bench.Worker.measure)."""
+    return [(key, functools.partial(measure, key)) for key in job_keys(config, available)]
 
 
 # ---- what the page shows ---------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Measured time: a layer's counted work beside its measured time on this server, the roofline, MobileNet v1."""
 
+import time
+
 import streamlit as st
 
 import codegen
@@ -10,8 +12,7 @@ from lessons.measured_time import CUSTOM, LAYERS, Config, Results
 
 ui.header("Measured time", topic.INTRO)
 
-# Interactive elements return their value; every one is also written into the page's address.
-default = Config()
+default = Config()  # the controls return their values; each is also written into the page's address
 st.sidebar.header("Layer")
 layer = ui.choice("Layer", "layer", LAYERS, default.layer,
                   help="The lecture's two examples, each of MobileNet v1's depthwise separable pairs, or your own.")
@@ -25,9 +26,9 @@ config = Config(layer, channels, size, kernel, kernels, stride)
 
 
 @st.cache_resource(max_entries=1, show_spinner=False)
-def bench() -> benches.Bench:
-    """The process's one store of measurements, shared by every session."""
-    return benches.Bench()
+def bench() -> tuple[benches.Bench, benches.Worker]:
+    """The process's one store of measurements, shared by every session, and the process that measures."""
+    return benches.Bench(), benches.Worker()
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -42,8 +43,10 @@ def measured(token: int, _config: Config, _results: Results, _available: tuple):
 
 ui.show_blocks([ui.built(lambda: counts(config))])
 
-store, available = bench(), topic.frameworks()
-jobs = topic.jobs(config, available)
+(store, worker), available = bench(), topic.frameworks()
+jobs = topic.jobs(config, available, worker.measure)
+
+
 def measure_again() -> None:
     waiting = store.again()
     st.session_state["_again_notice"] = waiting and (
@@ -52,25 +55,24 @@ def measure_again() -> None:
 
 
 continuing = st.session_state.pop("_measure_continues", False)  # a rerun this page asked for, below
-if not st.button("Measure again", icon=":material/timer:", key="again", on_click=measure_again,
-                 help=f"At most once every {benches.AGAIN_EVERY_SECONDS} s on this server, for the whole class.") \
-        and not continuing:
+clicked = st.button("Measure again", icon=":material/timer:", key="again", on_click=measure_again,
+                    help=f"At most once every {benches.AGAIN_EVERY_SECONDS} s on this server, for the whole class.")
+if not (clicked or continuing):
     st.session_state.pop("_again_notice", None)
 if st.session_state.get("_again_notice"):
     st.warning(st.session_state["_again_notice"], icon=":material/schedule:")
-progress = None
-if store.pending(jobs):
-    with st.spinner("Measuring on this server (at most 2 s)…"):
-        progress = store.measure(jobs)
+with st.spinner("Measuring on this server (at most 2 s)…"):  # shown only while it measures
+    progress = store.measure(jobs)
 results = Results(tuple((key, found) for key, _ in jobs if (found := store.get(key)) is not None))
 ui.show_blocks(measured(hash((config, results, available)), config, results, available))
-if progress and progress.pending:
+if progress.pending:
     if progress.busy:
         st.info("Another student's request is measuring on this server: reload the page in a moment.",
                 icon=":material/hourglass_top:")
-    elif progress.measured:
-        st.session_state["_measure_continues"] = True
-        st.rerun()  # the next request measures the rest, within its own 2 s
+    elif progress.measured or progress.running:
+        st.session_state["_measure_continues"] = True  # the next request measures the rest, within its own 2 s
+        time.sleep(0 if progress.measured else 0.5)  # or looks again in a moment, while a worker measures
+        st.rerun()
 
 spec = config.spec
 ui.show_code("This layer timed as the page times it, on random data as the page's; the page itself runs the "

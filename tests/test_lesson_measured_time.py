@@ -343,3 +343,42 @@ def test_the_roofline_prediction_is_the_engines():
     assert topic.predicted_time(spec, "separable", roof) == pytest.approx(3.1264e-6)
     assert topic.roofline_blocks(spec, Results(), (NUMPY,)) is None
     assert isinstance(topic.counts_section(spec), Section)
+
+
+# ---- the worker process ---------------------------------------------------------------------------------
+
+def test_the_worker_measures_in_its_own_process_and_a_late_value_is_stored_when_it_comes():
+    worker = benches.Worker()
+    clock = FakeClock()
+    bench = benches.Bench(clock=clock, wall=clock)
+    key = topic.layer_key(Config().spec, NUMPY, "separable")
+    try:
+        # no time left: the worker (still starting) answers after the request, which goes on without it
+        progress = bench.measure([(key, lambda c, d: worker.measure(key, c, c()))])
+        assert progress.running and progress.measured == 0 and progress.pending == 1
+        for _ in range(600):  # up to a minute for the worker to start and answer
+            if bench.get(key) is not None:
+                break
+            threading.Event().wait(0.1)
+        found = bench.get(key)
+        assert isinstance(found.value, Timing) and found.value.repeats >= 1 and found.value.median > 0
+        assert bench.pending([(key, None)]) == 0
+        # a key the worker cannot measure is an error it answers, and the worker goes on
+        with pytest.raises(RuntimeError, match="nothing to measure"):
+            worker.submit(("nonsense",), 1.0).result(timeout=60)
+        rate, t = worker.submit(topic.MACHINE[1], 1.0).result(timeout=60)
+        assert rate > 0 and t.repeats >= 1
+    finally:
+        worker.stop()
+
+
+def test_a_failed_measurement_stops_the_request_without_an_exception():
+    clock = FakeClock()
+    bench = benches.Bench(clock=clock, wall=clock)
+
+    def broken(c, d):
+        raise RuntimeError("the measuring process ended")
+
+    progress = bench.measure([("a", broken), ("b", lambda c, d: 1)])
+    assert (progress.measured, progress.pending) == (0, 2)
+    assert bench.measure([("b", lambda c, d: 1)]).measured == 1
