@@ -23,10 +23,21 @@ def assert_plotly_js_ready(spec: dict) -> None:
     assert checked["layout"] == spec["layout"]
 
 
+# Modules whose tests are independent runs of one AppTest each, spread one by one over the README's two
+# workers (pytest-xdist, --dist loadgroup): the fuzzing of each page takes a minute.
+SPREAD = {"test_fuzz"}
+
+
 def pytest_collection_modifyitems(items):
     """The tests that run PyTorch and Keras last (in their order): once imported, the frameworks stay in
-    the process, their threads and their hundreds of thousands of objects slowing every test after them."""
+    the process, their threads and their hundreds of thousands of objects slowing every test after them.
+    Every other module's tests stay together on one worker (its module-scoped server, browser and
+    AppTests set up once), apart from SPREAD's."""
     items.sort(key=lambda item: bool({"torch", "keras"} & set(getattr(item, "fixturenames", ()))))
+    for item in items:
+        module = item.module.__name__ if item.module else item.nodeid
+        if module not in SPREAD:
+            item.add_marker(pytest.mark.xdist_group(module))
 
 
 @pytest.fixture(autouse=True, scope="module")
