@@ -12,6 +12,8 @@ app does not need PyTorch: `torch_or_none()` says whether it can be used.
 from __future__ import annotations
 
 import functools
+import importlib.metadata
+import importlib.util
 import math
 import statistics
 import time
@@ -113,6 +115,17 @@ def copy_bandwidth(clock=time.perf_counter, deadline: float = math.inf,
 
 
 # ---- what is timed ----------------------------------------------------------------------------
+
+@functools.cache
+def torch_version() -> str | None:
+    """PyTorch's version if it is installed here (without importing it: the server never needs it), else None."""
+    if importlib.util.find_spec("torch") is None:
+        return None
+    try:
+        return importlib.metadata.version("torch").split("+")[0]
+    except importlib.metadata.PackageNotFoundError:
+        return "(version unknown)"
+
 
 @functools.cache
 def torch_or_none():

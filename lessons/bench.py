@@ -52,6 +52,7 @@ class Progress:
     busy: bool
     seconds: float
     running: bool = False
+    late: bool = False  # this request handed the worker a measurement it is still making
 
 
 class Late(Exception):
@@ -120,7 +121,7 @@ class Bench:
                     self._running.add(key)
                     late.future.add_done_callback(lambda future, key=key, round=self.round: self._finish(key, future,
                                                                                                         round))
-                    break
+                    return Progress(measured, self.pending(jobs), False, self.clock() - start, True, True)
                 except Exception:  # noqa: BLE001  a measurement that failed (a worker that died): the next request tries again
                     logging.getLogger(__name__).exception("measuring %r failed", key)
                     break

@@ -140,7 +140,8 @@ def peak_key(framework: str) -> tuple:
 
 
 def frameworks() -> tuple[str, ...]:
-    return (NUMPY, PYTORCH) if timing.torch_or_none() is not None else (NUMPY,)
+    """The frameworks timed: PyTorch where it is installed (found, not imported: the worker imports it)."""
+    return (NUMPY, PYTORCH) if timing.torch_version() is not None else (NUMPY,)
 
 
 def layer_key(spec: LayerSpec, framework: str, stage: str) -> tuple:
@@ -465,11 +466,8 @@ def machine_text() -> str:
         processor = names[0] if names else processor
     except OSError:
         pass
-    torch = timing.torch_or_none()
-    libraries = f"NumPy {np.__version__} (its BLAS's own threads)"
-    if torch is not None:
-        libraries += f", PyTorch {torch.__version__.split('+')[0]} on {torch.get_num_threads()} thread"
-        libraries += "" if torch.get_num_threads() == 1 else "s"
+    torch = timing.torch_version()
+    libraries = f"NumPy {np.__version__}" + (f", PyTorch {torch}" if torch else "")
     return f"{processor}, {os.cpu_count()} cores, {platform.system()}; {libraries}"
 
 
@@ -478,10 +476,11 @@ def method_section(results: Results) -> Section:
     when = (datetime.datetime.fromtimestamp(max(dates), datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
             if dates else "not yet")
     return Section("How it was measured", (
-        Text(f"On this server ({machine_text()}), last measured **{when}**: {timing.WARMUPS} untimed warm-up "
-             f"calls, then up to {timing.REPEATS} timed repeats (a call under {timing.MIN_REPEAT_SECONDS * 1e3:g} ms "
-             "timed many in a row); shown: the median, the fastest and slowest repeat as the spread. One request "
-             "measures at a time, for at most 2 s, and the whole class sees the same results. " + HONEST),
+        Text(f"On this server ({machine_text()}), last measured **{when}**, in a process of its own on one thread "
+             f"at a lower priority than the pages: {timing.WARMUPS} untimed warm-up calls, then up to "
+             f"{timing.REPEATS} timed repeats (a call under {timing.MIN_REPEAT_SECONDS * 1e3:g} ms timed many in a "
+             "row); shown: the median, the fastest and slowest repeat as the spread. One request measures at a "
+             "time, for at most 2 s, and the whole class sees the same results. " + HONEST),
     ))
 
 

@@ -1,11 +1,10 @@
 """Measured time: a layer's counted work beside its measured time on this server, the roofline, MobileNet v1."""
 
-import time
-
 import streamlit as st
 
 import codegen
 import ui
+from ui import measuring
 from lessons import bench as benches
 from lessons import measured_time as topic
 from lessons.measured_time import CUSTOM, LAYERS, Config, Results
@@ -45,34 +44,11 @@ ui.show_blocks([ui.built(lambda: counts(config))])
 
 (store, worker), available = bench(), topic.frameworks()
 jobs = topic.jobs(config, available, worker.measure)
-
-
-def measure_again() -> None:
-    waiting = store.again()
-    st.session_state["_again_notice"] = waiting and (
-        f"Measured again less than {benches.AGAIN_EVERY_SECONDS} s ago for the whole class: the results below "
-        f"are current. Measuring again is possible in {waiting:.0f} s.")
-
-
-continuing = st.session_state.pop("_measure_continues", False)  # a rerun this page asked for, below
-clicked = st.button("Measure again", icon=":material/timer:", key="again", on_click=measure_again,
-                    help=f"At most once every {benches.AGAIN_EVERY_SECONDS} s on this server, for the whole class.")
-if not (clicked or continuing):
-    st.session_state.pop("_again_notice", None)
-if st.session_state.get("_again_notice"):
-    st.warning(st.session_state["_again_notice"], icon=":material/schedule:")
-with st.spinner("Measuring on this server (at most 2 s)…"):  # shown only while it measures
-    progress = store.measure(jobs)
+measuring.again_button(store)
+progress = measuring.measure(store, jobs)
 results = Results(tuple((key, found) for key, _ in jobs if (found := store.get(key)) is not None))
 ui.show_blocks(measured(hash((config, results, available)), config, results, available))
-if progress.pending:
-    if progress.busy:
-        st.info("Another student's request is measuring on this server: reload the page in a moment.",
-                icon=":material/hourglass_top:")
-    elif progress.measured or progress.running:
-        st.session_state["_measure_continues"] = True  # the next request measures the rest, within its own 2 s
-        time.sleep(0 if progress.measured else 0.5)  # or looks again in a moment, while a worker measures
-        st.rerun()
+measuring.follow_up(progress)
 
 spec = config.spec
 ui.show_code("This layer timed as the page times it, on random data as the page's; the page itself runs the "
