@@ -28,10 +28,10 @@ What it does, against one `streamlit run app.py` on a free port:
    ("cannot be computed") is an error here too, as are exception elements, a run that does not
    finish within a minute, a closed socket and tracebacks in the server's log.
 
-   In the main step another 40 students (`--measured`) open the Measured time page beside them, arriving
-   with the class on a server that has not measured yet (its first visit measures, within 2 s per
-   request) and opening it again every 5 to 15 s: the slider students' p95 must hold, and each opening
-   must finish (its time to script_finished is reported).
+   In the main step another 40 students (`--measured`) open the Measured time page beside them, all
+   within the window's first 5 s, on a server that has not measured yet (it measures within 2 s per
+   request), and once more 20 to 50 s in: the slider students' p95 must hold, and each opening must
+   finish (its time to script_finished is reported).
 
    Steps of 10, 20, 30 sessions (20 s windows), then 40 (60 s) with one real Chromium tab (Debian's
    /usr/bin/chromium through Playwright, moving the Convolution page's height slider with the
@@ -537,26 +537,23 @@ class ChromiumTab:
 MEASURED = "measured_time"
 
 
-async def measured_student(index: int, base_url: str, arrive: float, seed: int, step: Step, go: asyncio.Event) -> None:
-    """A student on the Measured time page: opens it with the class, then opens it again every 5-15 s until the
-    window ends. Its openings are timed to script_finished (the page measures on a server's first visit)."""
+async def measured_student(index: int, base_url: str, seed: int, step: Step, go: asyncio.Event) -> None:
+    """A student on the Measured time page: opens it within the first 5 s of the window, all of them at once on
+    a server that has not measured yet, and once more 20 to 50 s in. Each opening is timed to script_finished."""
     rng = random.Random(seed * 7_919 + index)
-    await asyncio.sleep(max(0.0, arrive - time.perf_counter()))
+    await go.wait()
     client = Student(base_url)
     try:
         await client.connect()
-        while True:
+        for planned in sorted((time.perf_counter() + rng.uniform(0, 5), time.perf_counter() + rng.uniform(20, 50))):
+            if planned >= step.end:
+                return
+            await asyncio.sleep(max(0.0, planned - time.perf_counter()))
             run = await client.open_page(MEASURED)
             step.errors.extend(run.errors)
             if run.finished is None:
                 return
             step.measured_open.append(run.finished)
-            if not go.is_set():
-                await go.wait()
-            planned = time.perf_counter() + rng.uniform(5, 15)
-            if planned >= step.end:
-                return
-            await asyncio.sleep(planned - time.perf_counter())
     except Exception as error:  # noqa: BLE001
         step.errors.append(f"{MEASURED}: {type(error).__name__}: {error}")
     finally:
@@ -578,7 +575,7 @@ async def load_step(server: Server, sessions: int, duration: float, seed: int, t
                     measured: int = 0) -> Step:
     """The class arrives (within a few seconds, each opening its page), then moves sliders for
     `duration` seconds: the window the latencies, CPU and rates are measured over. `measured` more
-    students open the Measured time page meanwhile (arriving with the class) and again every 5-15 s."""
+    students open the Measured time page in it (all within its first 5 s, and once more 20-50 s in)."""
     step = Step(sessions, duration, measured=measured)
     stagger = min(5.0, duration / 6) / sessions
     stop, go, everyone = asyncio.Event(), asyncio.Event(), asyncio.Event()
@@ -594,9 +591,7 @@ async def load_step(server: Server, sessions: int, duration: float, seed: int, t
     start = time.perf_counter()
     tasks = [asyncio.create_task(student(i, server.url, start + i * stagger, seed, step, arrived, go))
              for i in range(sessions)]
-    step.end = start + RUN_TIMEOUT + sessions * stagger + 30 + duration  # until the window's own end is known
-    tasks += [asyncio.create_task(measured_student(i, server.url, start + i * stagger, seed, step, go))
-              for i in range(measured)]
+    tasks += [asyncio.create_task(measured_student(i, server.url, seed, step, go)) for i in range(measured)]
     try:
         await asyncio.wait_for(everyone.wait(), timeout=RUN_TIMEOUT + sessions * stagger + 30)
     except asyncio.TimeoutError:
