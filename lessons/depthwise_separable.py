@@ -19,7 +19,7 @@ from engine import ConvConfigError, Cost
 from viz import pipeline as pipeline_figures
 from viz import separable_cost as figures
 
-from .blocks import Caption, Chart, Check, Columns, Formula, GoingFurther, Metric, Metrics, Notice, Section, Text
+from .blocks import ByWidth, Caption, Chart, Check, Columns, Formula, GoingFurther, Metric, Metrics, Notice, Section, Text
 from .common import COUNTING_CONVENTION, padding_text
 from .examples import SeparableExample, separable_example
 from .network_costs import mult_adds_factor
@@ -141,7 +141,10 @@ class Lesson:
         folded under Going further (the expander with the math aside)."""
         return (
             Section("The two stages, on one example", (
-                Text(self.pipeline_text), Chart(self.pipeline_figure, "pipeline"), self.pipeline_check)),
+                Text(self.pipeline_text),
+                ByWidth((Chart(self.pipeline_figure, "pipeline"),),
+                        (Chart(self.pipeline_figure.narrow(), "pipeline__narrow"),), key="pipeline"),
+                self.pipeline_check)),
             Section("The lecture's table, computed", (
                 Text(self.table),
                 Columns(((Text(self.standard_total),), (Text(self.separable_total),)), "totals", (1, 2), 10, gap="small"),
@@ -271,10 +274,17 @@ def pipeline_text(config: Config, shown: Pipeline) -> str:
              f"{config.channels}), to fit the screen, with all {kernels} kernels: the counts in the animation are "
              "this copy's; the table below counts your layer. " if shrunk else
              f"This layer, **{height}×{width}×{channels}** with {kernels} kernels of {size}×{size}, at its own size. ")
-    more = kernels - shown.shown_kernels
-    drawn = (f"the first {shown.shown_kernels} of the {kernels} pointwise kernels (1×1×{channels}) and their "
-             f"maps (the other {more} are counted, not drawn)" if more else
-             f"the {kernels} pointwise kernel{'s' if kernels > 1 else ''} (1×1×{channels}) and their maps")
+    # a wide screen draws shown.shown_kernels of them, a narrower one or a projector fewer (viz.pipeline)
+    fewest = min(shown.shown_kernels, pipeline_figures.PRESENTER_KERNELS)
+    plural = "s" if kernels > 1 else ""
+    if kernels <= fewest:
+        drawn = f"the {kernels} pointwise kernel{plural} (1×1×{channels}) and their maps"
+    elif kernels <= shown.shown_kernels:
+        drawn = (f"the {kernels} pointwise kernels (1×1×{channels}) and their maps (a screen narrower than 1,600 px "
+                 f"draws the first {fewest})")
+    else:
+        drawn = (f"the first {fewest} (on a screen 1,600 px wide or more, {shown.shown_kernels}) of the {kernels} "
+                 f"pointwise kernels (1×1×{channels}) and their maps (the others are counted, not drawn)")
     return (
         which + f"Press **Play**: at each of the {out_height}×{out_width} = {out_height * out_width} output positions "
         f"the {channels} depthwise kernels sit on their own channel's window and give the depthwise maps their value "

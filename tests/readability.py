@@ -12,7 +12,8 @@ CONTENT = "[data-testid=stMainBlockContainer]"
 
 # For every chart: its box on the page (top counted from the page's top), the width of the content
 # column, the union of its drawn grids (heatmap images, 3-D canvases), the font sizes of the numbers
-# printed on its cells, whether it is a 3-D scene, its frame count and its step slider's box.
+# printed on its cells, whether it is a 3-D scene, its frame count and its step slider's box; whether it is
+# shown at all (lessons.blocks.ByWidth sends two layouts of a figure and the screen's width shows one).
 MEASURE = f"""() => {{
   const content = document.querySelector('{CONTENT}');
   const style = getComputedStyle(content);
@@ -29,6 +30,7 @@ MEASURE = f"""() => {{
     const sliderBox = slider ? slider.getBoundingClientRect() : null;
     return {{
       key: (el.closest('[class*="st-key-"]')?.className.match(/st-key-(\\S+)/) || [])[1] || null,
+      shown: box.width > 0 && box.height > 0,  // a layout for another screen width is sent but hidden (ByWidth)
       top: box.top + window.scrollY, bottom: box.bottom + window.scrollY, height: box.height, width: box.width,
       contentWidth, drawnWidth: drawn.length ? right - left : 0,
       cellNumbers: cellFonts.length, smallestNumber: cellFonts.length ? Math.min(...cellFonts) : null,

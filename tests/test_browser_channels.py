@@ -65,11 +65,12 @@ def opened(chromium, app_url, path: str, size: str) -> list[dict]:  # noqa: F811
 @pytest.mark.parametrize("name", PAGES)
 def test_the_channel_pages_meet_their_readability_budgets(chromium, app_url, name, size):  # noqa: F811
     path, main_key = PAGES[name]
-    charts = opened(chromium, app_url, path, size)
+    charts = [chart for chart in opened(chromium, app_url, path, size) if chart["shown"]]
     width, height, presenter = SIZES[size]
     by_key = {chart["key"]: chart for chart in charts}
-    assert main_key in by_key, [chart["key"] for chart in charts]
-    main = by_key[main_key]
+    # the main figure, or its layout for screens under 1,600 px where the page sends two (lessons.blocks.ByWidth)
+    main = by_key.get(main_key) or by_key.get(f"{main_key}__narrow")
+    assert main is not None, [chart["key"] for chart in charts]
     assert main["frames"] > 1, main  # the main figure is an animation
     if size == "1920x1080":
         assert main["drawnWidth"] >= MAIN_WIDTH_SHARE * main["contentWidth"], main
@@ -77,7 +78,7 @@ def test_the_channel_pages_meet_their_readability_budgets(chromium, app_url, nam
     for chart in (c for c in charts if c["frames"] > 1 and not c["scene"]):
         assert chart["cellNumbers"] > 0, chart  # the cells carry their numbers
         assert chart["smallestNumber"] >= smallest, chart
-    if size == "presenter-1280x720" or (size == "1280x800" and name == "depthwise-custom-3"):
+    if size == "presenter-1280x720" or (size == "1280x800" and name in ("depthwise-custom-3", "depthwise-separable")):
         for chart in (c for c in charts if c["frames"] > 1):
             assert chart["height"] <= height, chart  # Play row, slider and caption on one screen
             assert chart["sliderBottom"] is None or chart["sliderBottom"] <= chart["bottom"], chart

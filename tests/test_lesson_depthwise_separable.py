@@ -11,7 +11,7 @@ from scipy.signal import correlate2d
 
 import engine
 from engine import ConvConfigError
-from lessons.blocks import Chart, Columns, GoingFurther, Metrics, Section
+from lessons.blocks import ByWidth, Chart, Columns, GoingFurther, Metrics, Section
 from lessons.depthwise_separable import (LECTURE_TABLE_1, LECTURE_TABLE_2, Config, build, equivalence,
                                          shown_pipeline)
 from oracle import reference_conv2d
@@ -236,7 +236,7 @@ def written(blocks) -> str:
             parts += [written(column) for column in block.columns]
         elif isinstance(block, Metrics):
             parts += [f"{metric.label}: {metric.value}" for metric in block.metrics]
-        elif block is not None and not isinstance(block, Chart):
+        elif block is not None and not isinstance(block, (Chart, ByWidth)):  # ByWidth: two layouts of a chart
             parts.append(getattr(block, "markdown", None) or getattr(block, "text", None) or block.latex)
     return "\n".join(parts)
 
@@ -255,5 +255,11 @@ def test_the_sections_write_the_lectures_numbers():
     assert "3 × 3 × 3 × 5 × 5 × 128 = **86,400**" in text and "#### Standard: 86,400" in text
     assert "#### Depthwise separable: 675 + 9,600 = 10,275" in text
     assert "Standard: multiplications: 86,400" in text and "Separable: multiplications: 10,275" in text
-    charts = [block.key for section in sections for block in section.blocks if isinstance(block, Chart)]
-    assert charts == ["pipeline", "chart_ratio"]  # the other two sit in columns
+    blocks = [inner for section in sections for block in section.blocks
+              for inner in ((*block.wide, *block.narrow) if isinstance(block, ByWidth) else (block,))]
+    charts = [block.key for block in blocks if isinstance(block, Chart)]
+    # the other two sit in columns; the pipeline in two layouts, for screens 1,600 px and wider and for narrower ones
+    assert charts == ["pipeline", "pipeline__narrow", "chart_ratio"]
+    (by_width,) = [block for section in sections for block in section.blocks if isinstance(block, ByWidth)]
+    wide, narrow = by_width.wide[0].figure, by_width.narrow[0].figure
+    assert wide.step_count == narrow.step_count == 25 and wide.step_labels == narrow.step_labels  # one count

@@ -24,7 +24,8 @@ def open_page(page, query=None):
 
 def test_the_side_topics_are_folded_after_the_lectures_path():
     at = open_folded(PAGE)
-    assert len(at.get("plotly_chart")) == 1  # the pipeline: the ratio, groups and equivalent kernel wait, folded
+    # the pipeline, in its two layouts (a CSS rule shows one): the ratio, groups and equivalent kernel wait, folded
+    assert len(at.get("plotly_chart")) == 2
     subheaders = [h.value for h in at.subheader]
     assert subheaders == ["The two stages, on one example", "The lecture's table, computed",
                           "How much cheaper: 1/N + 1/k²"]
@@ -70,7 +71,7 @@ def test_the_lectures_tables_come_out_exactly(preset, lines):
     assert f"| kernel size | {size} × {size} × 3 | {size} × {size} × 1 | 1 × 1 × 3 |" in written
     assert f"| times moved | {moves} | {moves} | {moves} |" in written
     assert f"| number of kernels | {kernels} | 3 | {kernels} |" in written
-    assert len(at.get("plotly_chart")) == 4  # pipeline, ratio, groups, equivalent kernel
+    assert len(at.get("plotly_chart")) == 5  # pipeline (two layouts), ratio, groups, equivalent kernel
     # the animation's counts end at the table's sum, its standard convolution agreeing cell for cell
     pipeline = chart(at, "depthwise map 1")
     assert len(pipeline["frames"]) == (25 if size == 3 else 64)  # one step per output position
@@ -148,7 +149,7 @@ def test_every_slider_at_both_range_ends():
             if at.error:
                 assert "cannot be computed" in at.error[0].value
             else:
-                assert len(at.get("plotly_chart")) == 4  # pipeline, ratio, groups, equivalent kernel
+                assert len(at.get("plotly_chart")) == 5  # pipeline (two layouts), ratio, groups, equivalent kernel
                 assert any("depthwise then pointwise equals" in s.value for s in at.success), (key, value)
         at.slider(key=key).set_value(slider.value).run()
 
@@ -218,7 +219,7 @@ def test_an_impossible_size_shows_the_fix_and_the_page_recovers():
         at.error[0].value
     assert len(at.get("plotly_chart")) == 0
     at.selectbox(key="pad").set_value("2").run()
-    assert not at.error and len(at.get("plotly_chart")) == 4
+    assert not at.error and len(at.get("plotly_chart")) == 5  # the pipeline in two layouts
 
 
 def test_separability_check_on_a_small_layer_uses_the_layer_itself():
@@ -229,7 +230,7 @@ def test_separability_check_on_a_small_layer_uses_the_layer_itself():
     assert "standard N·C·k² = 4·2·3² = 72" in written
     heatmap_charts = [json.loads(e.proto.spec) for e in at.get("plotly_chart")
                       if json.loads(e.proto.spec)["data"][0]["type"] == "heatmap"]
-    pipeline, kernels = heatmap_charts
+    _narrow, pipeline, kernels = heatmap_charts  # the pipeline's layout for narrower screens, then the wide one
     assert len(kernels["data"]) == 2 + 4 * 2  # D1, D2 and W[n, c] for 4 kernels x 2 channels
     # inputs, depthwise kernels and maps, pointwise kernels, outputs, standard kernels W[n, c] and maps
     assert len(pipeline["data"]) == 2 + 2 + 2 + 4 + 4 + 4 * 2 + 4
@@ -241,7 +242,7 @@ def test_separability_check_on_a_small_layer_uses_the_layer_itself():
 def test_tampered_url_values_fall_back_without_an_exception(query):
     at = open_page(PAGE, query)
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 4  # pipeline, ratio, groups, equivalent kernel
+    assert len(at.get("plotly_chart")) == 5  # pipeline (two layouts), ratio, groups, equivalent kernel
 
 
 @pytest.mark.parametrize("query", [{"preset": TABLE_1}, {**CUSTOM, "c": "8", "n": "16", "bias": "true", "pad": "same"}])

@@ -422,6 +422,11 @@ class PipelineFigure(AnimatedFigure):
         """The same animation laid out for a projector, before enlarging."""
         return self._presenter
 
+    def narrow(self) -> PipelineFigure:
+        """The same animation for screens under 1,600 px (lessons.blocks.ByWidth): the projector's compact
+        layout at screen size, which a 1280×800 laptop shows whole; enlarged, it is the projector's."""
+        return PipelineFigure(self.presenter, self.presenter)
+
     def at_step(self, step: int) -> PipelineFigure:
         if step == self.active_step:
             return self
