@@ -41,7 +41,10 @@ def main() -> None:
     except (AttributeError, OSError):
         pass
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from engine.timing import torch_or_none
     from lessons.measured_time import measure_key
+
+    torch_or_none()  # PyTorch (where installed) imported now, not inside the first measurement's time
 
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # whatever a library prints goes to the log, not into the answers
