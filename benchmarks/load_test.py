@@ -66,14 +66,18 @@ import sys
 import tempfile
 import time
 import urllib.request
+from urllib.parse import urlencode
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
+
+from lessons.pointwise import CUSTOM as POINTWISE_CUSTOM  # noqa: E402
 
 try:
     from websockets.asyncio.client import connect as ws_connect
@@ -102,6 +106,9 @@ PAGES = {
     "depthwise": {"m": (1, 3), "seed": (0, 99), "stride": (1, 3), "dil": (1, 2)},
     "pointwise": {"h": (2, 8), "w": (2, 8), "c": (1, 8), "n": (1, 6), "seed": (0, 99)},
 }
+# The address a page is opened at, where its sliders above need one: Pointwise opens on the lecture's table,
+# its size sliders greyed out, until its example is "custom".
+QUERIES = {"pointwise": urlencode({"preset": POINTWISE_CUSTOM})}
 # the memory check also cycles through a page without an animation
 MEMORY_PAGES = {**PAGES, "flattening": {"c": (1, 4), "h": (1, 5), "w": (1, 5)}}
 # Controls the pages share (the same key): values every page of MEMORY_PAGES can take and compute.
@@ -269,7 +276,7 @@ class Student:
             state.page_script_hash = self.pages[page]
         else:
             state.page_name = page
-        state.query_string = ""
+        state.query_string = QUERIES.get(page, "")
         return await self._run(message, expect_chart=True)
 
     def check_sliders(self, wanted: dict) -> list[str]:
