@@ -373,7 +373,7 @@ def roofline_blocks(spec: LayerSpec, results: Results, available) -> tuple | Non
         Metrics((
             Metric("Peak (matrix product)", f"{roof.peak / 1e9:.1f} G mult-adds/s"),
             Metric("Bandwidth (copy)", f"{roof.bandwidth / 1e9:.1f} GB/s"),
-            Metric("Ridge point", f"{roof.ridge:.2f} mult-adds per byte",
+            Metric("Ridge point (mult-adds per byte)", f"{roof.ridge:.2f}",
                    "below it memory bounds a layer, above it arithmetic"),
         ), "roofs", 14),
         Chart(figures.roofline_figure(roof, roofline_points(spec, results, available),

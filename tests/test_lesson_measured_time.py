@@ -295,7 +295,7 @@ def test_the_measured_sections_from_made_up_times():
     assert values["NumPy: measured ratio"] == "1.2×"  # 40 / 33
     assert values["PyTorch: measured ratio"] == "0.2×"  # 10 / 60
     assert values["Peak (matrix product)"] == "10.0 G mult-adds/s" and values["Bandwidth (copy)"] == "5.0 GB/s"
-    assert values["Ridge point"] == "2.00 mult-adds per byte"
+    assert values["Ridge point (mult-adds per byte)"] == "2.00"
     text = texts_of(sections)
     # the roofline's predictions, as worked by hand in test_engine_memory: 8.64 µs and 0.199 + 2.93 µs
     assert "| standard (NumPy) | 3.18 | arithmetic | 8.64 µs | 40 µs | 5× |" in text
