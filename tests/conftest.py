@@ -66,3 +66,14 @@ def keras():
     import frameworks
 
     return frameworks.keras()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A throwaway PostgreSQL cluster (tests/postgres.py) for the whole run: skipped without PostgreSQL's
+    binaries, failed under CI=true."""
+    import postgres
+
+    cluster = postgres.cluster_or_skip()
+    yield cluster
+    cluster.remove()
