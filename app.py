@@ -35,6 +35,7 @@ def make_pages() -> list:
         st.Page("pages/flattening.py", title="Flattening", icon=":material/view_stream:", url_path="flattening"),
         st.Page("pages/network_costs.py", title="Network costs", icon=":material/bar_chart:", url_path="network_costs"),
         st.Page("pages/measured_time.py", title="Measured time", icon=":material/timer:", url_path="measured_time"),
+        st.Page("pages/join.py", title="Join a class vote", icon=":material/how_to_vote:", url_path="join"),
     ]
 
 

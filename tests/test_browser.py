@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -111,13 +112,13 @@ def wait_healthy(url: str, process: subprocess.Popen, log: Path, what: str, seco
         time.sleep(0.2)
 
 
-@pytest.fixture(scope="module")
-def app_url(chromium):
-    """`streamlit run app.py` on a free port; the base URL once /_stcore/health answers "ok"."""
+@contextmanager
+def app_server(log_path: Path, env: dict | None = None):
+    """`streamlit run app.py` on a free port (with `env` added to the environment); its base URL once
+    /_stcore/health answers "ok"; stopped afterwards."""
     ARTIFACTS.mkdir(exist_ok=True)
     port = free_port()
-    log_path = ARTIFACTS / "streamlit-server.log"
-    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", **(env or {}))
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -135,6 +136,13 @@ def app_url(chromium):
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@pytest.fixture(scope="module")
+def app_url(chromium):
+    """`streamlit run app.py` on a free port; the base URL once /_stcore/health answers "ok"."""
+    with app_server(ARTIFACTS / "streamlit-server.log") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import streamlit as st
 from . import links
 from .controls import own_page, reset_button, toggle
 from .predict import predict_mode
+from .vote import joined_here
 
 PRESENTER_SCALE = 1.35  # charts in presenter mode; the page's text grows by presenter.css's root size
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -35,7 +36,7 @@ def require_navigation() -> None:
 
 def header(title: str, intro: str) -> None:
     """The page's title and its introduction (folded away in presenter mode, where the lecturer says
-    it, and when predicting, where it may give the answer away)."""
+    it, and when predicting or in a class vote, where it may give the answer away)."""
     require_navigation()
     if presenter():  # one compact row: the projector's height is for the animation
         title_column, about_column = st.columns([2, 3], vertical_alignment="center")
@@ -44,7 +45,7 @@ def header(title: str, intro: str) -> None:
             st.markdown(intro)
         return
     st.title(title)
-    if predict_mode():
+    if predict_mode() or joined_here():
         with st.expander("About this page"):
             st.markdown(intro)
     else:

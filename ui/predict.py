@@ -10,6 +10,8 @@ import numbers
 
 import streamlit as st
 
+from . import vote
+
 PREDICT = "predict"
 
 
@@ -94,7 +96,12 @@ def predict(question: str, fields: list[tuple[str, float]], explanation: str, ke
     try. Then it shows the feedback and the explanation (markdown, the page's formula with the numbers
     filled in) and returns True. What was answered is kept per question and expected values, so a new
     configuration asks anew.
+
+    A class vote on this page (ui.vote) takes the question's place: the page stops until it is revealed.
     """
+    voted = vote.run(question, fields, explanation, tolerance, unit)
+    if voted is not None:
+        return voted
     if not predict_mode():
         return True
     labels = [label for label, _ in fields]

@@ -1,0 +1,78 @@
+"""The class vote on the pages, through AppTest: the Join page, a student's view of a vote, and a
+database that cannot be reached (one clear message, the rest of the page as always, no traceback).
+The live parts (the presenter's counts, the reveal reaching students) are in test_browser_vote.py."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import votes
+from conftest import ROOT
+from votes import store
+
+
+@pytest.fixture
+def database(monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("CLASSROOM_DATA_DIR", str(tmp_path))
+    yield votes.ballots()
+    store.forget_engines()
+
+
+def app(query=None, page=None):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params.update(query or {})
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at) -> str:
+    return " ".join(str(e.value) for kind in ("markdown", "warning", "info", "success", "caption")
+                    for e in getattr(at, kind))
+
+
+@pytest.mark.parametrize("code, message", [("ZZZZZ", "There is no vote with the code ZZZZZ"),
+                                           ("<b>x</b>", "There is no vote"), ("", "")])
+def test_the_join_page_says_what_is_wrong_with_a_code(database, code, message):
+    at = app({"code": code} if code else None, "pages/join.py")
+    assert at.text_input(key="code").value == code
+    assert message in texts(at)
+    assert not at.exception
+
+
+def test_joining_opens_the_votes_page_at_its_configuration_with_the_question(database):
+    started = database.start("convolution", {"h": "7", "kw": "5", "stride": "2"},
+                             votes.Question.of("How many multiplications?", [("Multiplications", 675)], "why"))
+    at = app({"code": started.vote.code.lower()}, "pages/join.py")
+    assert f"Class vote {started.vote.code}" in texts(at)
+    assert (at.slider(key="h").value, at.slider(key="kw").value, at.slider(key="stride").value) == (7, 5, 2)
+    assert not at.get("plotly_chart")  # the answer stays hidden until the reveal
+    at.switch_page("pages/convolution.py")  # AppTest runs its own page next, not the one the script switched to
+    at.number_input(key="_vote_field_0").set_value(700)
+    next(b for b in at.button if "my answer" in b.label).click().run()
+    assert "Recorded: 700" in texts(at)
+    database.close(started.vote.code, started.token)
+    at.run()
+    assert "The vote is closed. The answer: **675**. You said 700." in texts(at)
+    assert at.get("plotly_chart")
+
+
+def test_an_unreachable_database_is_one_message_and_the_page_goes_on(monkeypatch):
+    import postgres
+
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://nobody@127.0.0.1:{postgres.free_port()}/none")
+    at = app({"present": "true"}, "pages/convolution.py")
+    charts = len(at.get("plotly_chart"))
+    at.button(key="_vote_start").click().run()
+    assert not at.exception
+    warnings = [w.value for w in at.warning]
+    assert warnings == ["The class vote cannot reach its database just now, so voting is paused; the rest of the "
+                        "page works. Try again in a moment."]
+    assert len(at.get("plotly_chart")) == charts > 0
+    at = app({"code": "ABCDE"}, "pages/join.py")
+    assert "cannot reach its database" in texts(at)
+    store.forget_engines()
