@@ -26,7 +26,7 @@ NOTE = "_vote_note"  # (kind, text) about the last thing done with a vote
 PAGE = "_page"  # ui.controls.PAGE: the url path of the page running
 CLASSROOM = ("present", "predict")  # not part of a page's configuration
 PUBLIC_URL = "CLASSROOM_PUBLIC_URL"  # the address students use, when the presenter's browser uses another
-PRESENTER_REFRESH = 1.0  # s between the presenter's counts
+PRESENTER_REFRESH = 0.5  # s between the presenter's counts: an answer is on the screen within about 1 s
 STUDENT_REFRESH = 2.0  # s between a student's looks at whether the vote is closed
 
 
@@ -186,7 +186,7 @@ def _revealed(owned: dict, vote: votes.Vote) -> None:
     except votes.VoteError as error:
         st.warning(str(error), icon=":material/error:")
         return
-    answer = answer_label(tuple(f.answer for f in question.fields), question)
+    answer = answer_label(tuple(f.answer for f in question.fields), question.unit)
     with st.container(key="vote_count"):
         st.markdown(f"The answer: **{answer}** · {tally.right} of {tally.count} right")
     _chart(tally, question, revealed=True)
@@ -206,7 +206,7 @@ def join(code: str) -> votes.Vote:
     return vote
 
 
-def _send(code: str, keys: list[str]) -> None:
+def _send(code: str, keys: list[str], unit: str) -> None:
     values = [st.session_state.get(key) for key in keys]
     if any(value is None for value in values):
         _note("error", "Type a number in every field.")
@@ -216,8 +216,7 @@ def _send(code: str, keys: list[str]) -> None:
     except votes.VoteError as error:
         _note("error", str(error))
         return
-    question = votes.ballots().find(code, any_state=True).question
-    _note("success", f"Recorded: {answer_label(said, question)}. You can change it until the vote closes.")
+    _note("success", f"Recorded: {answer_label(said, unit)}. You can change it until the vote closes.")
 
 
 def joined_here() -> bool:
@@ -244,9 +243,9 @@ def _student(joined: dict) -> bool:
     with st.container(border=True, key="vote_student"):
         st.markdown(f"**:material/how_to_vote: Class vote {code}.** {question.text}")
         if vote.closed:
-            answer = answer_label(tuple(f.answer for f in question.fields), question)
+            answer = answer_label(tuple(f.answer for f in question.fields), question.unit)
             said = "You did not answer." if mine is None else (
-                f"You said {answer_label(mine, question)}" + (": right." if question.right(mine) else "."))
+                f"You said {answer_label(mine, question.unit)}" + (": right." if question.right(mine) else "."))
             st.info(f"The vote is closed. The answer: **{answer}**. {said}", icon=":material/visibility:")
             st.markdown(question.explanation)
             st.button("Leave the vote", key="_vote_leave", on_click=_leave, type="tertiary")
@@ -260,10 +259,10 @@ def _student(joined: dict) -> bool:
                                     step=1 if field.whole else 0.5, format="%d" if field.whole else "%.2f",
                                     placeholder="answer", key=key, width=240)
             st.form_submit_button("Send my answer" if mine is None else "Change my answer", type="primary",
-                                  on_click=_send, args=(code, keys))
+                                  on_click=_send, args=(code, keys, question.unit))
         _show_note()
         if mine is not None:
-            st.caption(f"Your answer: {answer_label(mine, question)}. The lecturer reveals the answer when the "
+            st.caption(f"Your answer: {answer_label(mine, question.unit)}. The lecturer reveals the answer when the "
                        "vote closes; this page shows it then.")
         else:
             st.caption("Answer on your own first: the chart and the numbers appear when the lecturer reveals "
@@ -272,11 +271,17 @@ def _student(joined: dict) -> bool:
     return False
 
 
+@st.cache_data(ttl=STUDENT_REFRESH / 2, max_entries=256, show_spinner=False)
+def _closed(code: str) -> bool:
+    """Whether a vote is closed, asked of the database at most twice a refresh per server, not once per student."""
+    return votes.ballots().find(code, any_state=True).closed
+
+
 @st.fragment(run_every=STUDENT_REFRESH)
 def _watch(code: str) -> None:
     """Whether the vote has closed: then the whole page runs again, the answer out."""
     try:
-        closed = votes.ballots().find(code, any_state=True).closed
+        closed = _closed(code)
     except votes.VoteError:
         return
     if closed:

@@ -11,9 +11,10 @@ MOST_BARS = 12  # past this the rarest answers share one "other" bar: bars stay 
 WAITING, OTHERS, RIGHT = "#5b7a99", "#9aa5b1", "#1b7837"  # before the reveal all bars are alike
 
 
-def answer_label(answer: tuple, question: Question) -> str:
+def answer_label(answer: tuple, unit: str = "") -> str:
+    """(5, 5) as "5 × 5", (74.6,) with unit "%" as "74.6%"."""
     text = " × ".join(f"{v:,}" if isinstance(v, int) else f"{v:,.2f}".rstrip("0").rstrip(".") for v in answer)
-    return text + question.unit
+    return text + unit
 
 
 def histogram(tally: Tally, question: Question, revealed: bool, height: int = 320, font: int = 18) -> go.Figure:
@@ -22,11 +23,11 @@ def histogram(tally: Tally, question: Question, revealed: bool, height: int = 32
         # the most given answers (at the reveal the right ones first, so they always have their bar)
         kept = sorted(sorted(bars, key=lambda bar: (revealed and not bar[2], -bar[1]))[:MOST_BARS - 1])
         rest = [bar for bar in bars if bar not in kept]
-        labels = [answer_label(a, question) for a, _, _ in kept] + [f"{len(rest)} others"]
+        labels = [answer_label(a, question.unit) for a, _, _ in kept] + [f"{len(rest)} others"]
         counts = [c for _, c, _ in kept] + [sum(c for _, c, _ in rest)]
         right = [r for _, _, r in kept] + [False]
     else:
-        labels = [answer_label(a, question) for a, _, _ in bars]
+        labels = [answer_label(a, question.unit) for a, _, _ in bars]
         counts = [c for _, c, _ in bars]
         right = [r for _, _, r in bars]
     colours = [(RIGHT if r else OTHERS) if revealed else WAITING for r in right]

@@ -97,7 +97,7 @@ def make_engine(url: str) -> sa.Engine:
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     else:
         # pre-ping: a connection that a restarted server dropped is replaced, not handed to a vote
-        engine = sa.create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_timeout=5,
+        engine = sa.create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=10,
                                   connect_args={"connect_timeout": 3})
     try:
         migrate(engine)
