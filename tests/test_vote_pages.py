@@ -76,3 +76,13 @@ def test_an_unreachable_database_is_one_message_and_the_page_goes_on(monkeypatch
     at = app({"code": "ABCDE"}, "pages/join.py")
     assert "cannot reach its database" in texts(at)
     store.forget_engines()
+
+
+def test_a_tab_cannot_start_votes_faster_than_one_in_five_seconds(database):
+    at = app({"present": "true"}, "pages/convolution.py")
+    at.button(key="_vote_start").click().run()
+    assert at.session_state["_vote_owned"]["page"] == "convolution"
+    at.switch_page("pages/flattening.py").run()
+    at.button(key="_vote_start").click().run()
+    assert "wait a few seconds" in texts(at)
+    assert at.session_state["_vote_owned"]["page"] == "convolution"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+import time
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -28,6 +29,7 @@ CLASSROOM = ("present", "predict")  # not part of a page's configuration
 PUBLIC_URL = "CLASSROOM_PUBLIC_URL"  # the address students use, when the presenter's browser uses another
 PRESENTER_REFRESH = 0.5  # s between the presenter's counts: an answer is on the screen within about 1 s
 STUDENT_REFRESH = 2.0  # s between a student's looks at whether the vote is closed
+SECONDS_BETWEEN_STARTS = 5.0  # per tab: a script pressing "Start" cannot fill the database
 
 
 def session_token() -> str:
@@ -92,6 +94,11 @@ def run(question: str, fields, explanation: str, tolerance: float = 0, unit: str
 
 
 def _start(page: str, question: votes.Question) -> None:
+    last = st.session_state.get("_vote_started_at", 0.0)
+    if time.monotonic() - last < SECONDS_BETWEEN_STARTS:
+        _note("error", "A vote was started a moment ago: wait a few seconds before starting another.")
+        return
+    st.session_state["_vote_started_at"] = time.monotonic()
     try:
         started = votes.ballots().start(page, page_query(), question)
     except votes.VoteError as error:
