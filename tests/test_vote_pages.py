@@ -35,6 +35,18 @@ def texts(at) -> str:
                     for e in getattr(at, kind))
 
 
+def test_a_student_answers_a_percentage_with_decimals(database):
+    started = database.start("network_costs", {}, votes.Question.of("Share?", [("Share of the mult-adds (%)", 74.9)],
+                                                                      "why", tolerance=5, unit="%"))
+    at = app({"code": started.vote.code}, "pages/join.py")
+    at.switch_page("pages/network_costs.py")
+    at.number_input(key="_vote_field_0").set_value(71.5)
+    next(b for b in at.button if "my answer" in b.label).click().run()
+    assert not at.exception, at.exception
+    assert "Recorded: 71.5%" in texts(at)
+    assert database.tally(started.vote.code, started.token).right == 1
+
+
 @pytest.mark.parametrize("code, message", [("ZZZZZ", "There is no vote with the code ZZZZZ"),
                                            ("<b>x</b>", "There is no vote"), ("", "")])
 def test_the_join_page_says_what_is_wrong_with_a_code(database, code, message):
@@ -86,3 +98,32 @@ def test_a_tab_cannot_start_votes_faster_than_one_in_five_seconds(database):
     at.button(key="_vote_start").click().run()
     assert "wait a few seconds" in texts(at)
     assert at.session_state["_vote_owned"]["page"] == "convolution"
+
+
+QUESTION_PAGES = ["convolution", "spatially_separable", "depthwise", "pointwise", "depthwise_separable", "flattening",
+                  "network_costs"]
+
+
+@pytest.mark.parametrize("page", QUESTION_PAGES)
+def test_every_pages_question_can_be_voted_on_and_revealed(database, page):
+    presenter = app({"present": "true"}, f"pages/{page}.py")
+    presenter.button(key="_vote_start").click().run()
+    assert not presenter.exception, presenter.exception
+    owned = presenter.session_state["_vote_owned"]
+    vote = database.find(owned["code"])
+    assert vote.page == page
+
+    student = app({"code": owned["code"]}, "pages/join.py")
+    student.switch_page(f"pages/{page}.py")
+    for i, field in enumerate(vote.question.fields):
+        student.number_input(key=f"_vote_field_{i}").set_value(field.answer)
+    next(b for b in student.button if "my answer" in b.label).click().run()
+    assert not student.exception, student.exception
+    assert "Recorded" in texts(student)
+
+    database.close(owned["code"], owned["token"])
+    student.run()
+    presenter.run()
+    assert not student.exception and not presenter.exception
+    assert ": right." in texts(student)
+    assert "1 of 1 right" in texts(presenter)

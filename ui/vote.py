@@ -261,8 +261,8 @@ def _student(joined: dict) -> bool:
         with st.form("_vote_form", border=False):
             with st.container(horizontal=True):
                 for field, key in zip(question.fields, keys):
-                    st.number_input(field.label, min_value=field.low if not field.whole else int(field.low),
-                                    max_value=field.high if not field.whole else int(field.high), value=None,
+                    kind = int if field.whole else float  # Streamlit wants bounds and step of one type
+                    st.number_input(field.label, min_value=kind(field.low), max_value=kind(field.high), value=None,
                                     step=1 if field.whole else 0.5, format="%d" if field.whole else "%.2f",
                                     placeholder="answer", key=key, width=240)
             st.form_submit_button("Send my answer" if mine is None else "Change my answer", type="primary",
@@ -301,4 +301,5 @@ STYLE = """<style>
                                           font-family: "Source Sans", sans-serif; }
 .st-key-vote_count p { font-size: 1.5rem; font-weight: 700; }
 .st-key-vote_student .katex-display, .st-key-vote_presenter .katex-display { overflow-x: auto; overflow-y: hidden; }
+@media (max-width: 640px) { .st-key-vote_student .katex-display { font-size: 0.75em; } }  /* a phone: whole formulas */
 </style>"""
