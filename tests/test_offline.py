@@ -124,7 +124,7 @@ def test_the_favicon_is_the_one_make_samples_draws():
 def test_every_page_of_app_py_is_visited():
     assert page_paths() == ["/", "/convolution", "/spatially_separable", "/depthwise", "/pointwise",
                             "/depthwise_separable", "/flattening", "/network_costs",
-                            "/measured_time"]
+                            "/measured_time", "/join"]
 
 
 @pytest.mark.parametrize("path", page_paths())

@@ -48,7 +48,10 @@ def test_a_student_answers_a_percentage_with_decimals(database):
 
 
 @pytest.mark.parametrize("code, message", [("ZZZZZ", "There is no vote with the code ZZZZZ"),
-                                           ("<b>x</b>", "There is no vote"), ("", "")])
+                                           ("<b>x</b>", "There is no vote"), ("", ""), ("   ", ""),
+                                           ("x';DROP TABLE--", "There is no vote with that code"),
+                                           ("1e400", "There is no vote"), ("ＡＢＣＤＥ", "There is no vote"),
+                                           ("$x$ **y**", "There is no vote with that code")])
 def test_the_join_page_says_what_is_wrong_with_a_code(database, code, message):
     at = app({"code": code} if code else None, "pages/join.py")
     assert at.text_input(key="code").value == code

@@ -120,7 +120,7 @@ def test_a_percentage_takes_decimals_up_to_100_and_counts_within_its_tolerance(b
 
 
 @pytest.mark.parametrize("code, message", [("", "Type the code"), ("ABC", "no vote with the code ABC"),
-                                           ("ZZZZZ", "no vote with the code ZZZZZ"), ("A0O1I", "no vote"),
+                                           ("ZZZZZ", "no vote with the code ZZZZZ"), ("A0O1I", "no vote with that code"),
                                            ("x" * 5000, "no vote")])
 def test_an_unknown_code_gets_a_clear_message(ballots, code, message):
     started(ballots)

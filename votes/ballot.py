@@ -265,7 +265,10 @@ class Ballots:
         code = normal_code(code)
         if not code:
             raise UnknownCode("Type the code shown on the screen.")
-        if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
+        if any(ch not in CODE_ALPHABET for ch in code):  # not echoed: what a student typed is no markdown of ours
+            raise UnknownCode(f"There is no vote with that code: a code is {CODE_LENGTH} letters and digits "
+                              "(no 0, 1, I, L or O); check it against the screen.")
+        if len(code) != CODE_LENGTH:
             raise UnknownCode(f"There is no vote with the code {code}: check it against the screen.")
         with self._transaction() as connection:
             row = connection.execute(sa.select(votes).where(votes.c.code == code)).one_or_none()
