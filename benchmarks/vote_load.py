@@ -186,7 +186,7 @@ async def open_presenter(base_url: str):
     await page.goto(base_url + "/convolution?present=true")
     await page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", state="attached",
                                  timeout=120_000)
-    await page.get_by_role("button", name="Start a class vote on this question").click()
+    await page.get_by_role("button", name="Start a class vote").click()
     await page.wait_for_selector(".st-key-vote_code [data-testid=stText]", timeout=60_000)
     code = (await page.locator(".st-key-vote_code [data-testid=stText]").inner_text()).strip()
     await page.wait_for_selector(HISTOGRAM, timeout=60_000)

@@ -119,7 +119,10 @@ def _end() -> None:
 
 
 def _start_button(page: str, question: votes.Question) -> None:
-    st.button("Start a class vote on this question", key="_vote_start", icon=":material/how_to_vote:",
+    """At the top right of the screen, beside the page script's "☰ Controls" button: it takes no room from the
+    page, whose animation presenter mode fits to the projector."""
+    st.html(STYLE)
+    st.button("Start a class vote", key="_vote_start", icon=":material/how_to_vote:",
               type="tertiary", on_click=_start, args=(page, question),
               help="Every student answers on their own device; you see the spread, then reveal.")
     _show_note()
@@ -301,5 +304,9 @@ STYLE = """<style>
                                           font-family: "Source Sans", sans-serif; }
 .st-key-vote_count p { font-size: 1.5rem; font-weight: 700; }
 .st-key-vote_student .katex-display, .st-key-vote_presenter .katex-display { overflow-x: auto; overflow-y: hidden; }
+.st-key-_vote_start { position: fixed; top: 0.5rem; right: 7.2rem; z-index: 1000; width: auto; }
+.st-key-_vote_start button { background: rgba(255, 255, 255, 0.92); color: #31333f; border: 1px solid rgba(128, 128, 128, 0.55);
+                             border-radius: 0.5rem; padding: 0.25rem 0.7rem; min-height: 0; }
+.st-key-_vote_start button p { font-size: 0.8rem; }
 @media (max-width: 640px) { .st-key-vote_student .katex-display { font-size: 0.75em; } }  /* a phone: whole formulas */
 </style>"""
