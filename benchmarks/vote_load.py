@@ -216,9 +216,8 @@ async def bench(args) -> int:
         sliders.end = time.perf_counter() + 3.0 + args.window
         go = asyncio.Event()
         go.set()
-        # load_test's students 0, 1, 2 (convolution, spatially separable, depthwise), in turn
-        slider_tasks = [student(i + i // 3, server.url, time.perf_counter() + i * 0.2, args.seed, sliders,
-                                lambda: None, go) for i in range(args.sliders)]
+        slider_tasks = [student(i, server.url, time.perf_counter() + i * 0.2, args.seed, sliders, lambda: None, go)
+                        for i in range(args.sliders)]  # load_test's students: the animated pages in turn
         await asyncio.gather(
             *(s.run(code, start + rng.uniform(0, args.window), answer, stop_at)
               for s, answer in zip(students, answers)),

@@ -78,6 +78,10 @@ def test_one_answer_per_session_and_a_change_replaces_it(ballots, clock):
     tally = ballots.tally(code, token)
     assert (tally.count, tally.right, tally.bars) == (2, 2, (((81,), 2, True),))
     assert ballots.my_answer(code, "tab-a") == (81,) and ballots.my_answer(code, "tab-c") is None
+    vote, mine = ballots.seen_by(code, "tab-b")
+    assert (vote.code, mine) == (code, (81,)) and ballots.seen_by(code, "tab-c")[1] is None
+    with pytest.raises(votes.UnknownCode):
+        ballots.seen_by("ZZZZZ", "tab-a")
 
 
 def test_a_session_answering_too_fast_or_too_often_is_refused_and_its_last_answer_kept(url, clock):

@@ -307,6 +307,16 @@ class Ballots:
                 raise RateLimited("One answer a second: wait a moment and send it again.")
         return values
 
+    def seen_by(self, code: str, session: str) -> tuple[Vote, tuple | None]:
+        """The vote (expired too) and a session's answer to it, in one transaction: what a student's page shows."""
+        with self._transaction() as connection:
+            row = connection.execute(sa.select(votes).where(votes.c.code == normal_code(code))).one_or_none()
+            if row is None:
+                raise UnknownCode(f"There is no vote with the code {normal_code(code)}.")
+            answer = connection.execute(sa.select(answers.c.answer).where(
+                (answers.c.vote_id == row.id) & (answers.c.session == _digest(str(session))))).scalar()
+        return _vote(row), None if answer is None else tuple(json.loads(answer))
+
     def my_answer(self, code: str, session: str) -> tuple | None:
         with self._transaction() as connection:
             answer = connection.execute(
