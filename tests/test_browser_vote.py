@@ -157,8 +157,8 @@ def test_a_room_votes_and_the_presenter_reveals(chromium, vote_server):
     assert in_view(presenter, HISTOGRAM, 720)
     presenter.wait_for_selector(PLOT + ":not(.st-key-vote_presenter *)", state="attached")  # the page goes on
     presenter.screenshot(path=str(ARTIFACTS / "vote-presenter-revealed.png"))
-    for student in students:  # within the students' 2 s look, touching nothing
-        student.wait_for_selector("text=The vote is closed", timeout=8_000)
+    for student in students:  # within a few of the students' 3 s looks, touching nothing
+        student.wait_for_selector("text=The vote is closed", timeout=20_000)
         student.wait_for_selector(PLOT, state="attached", timeout=20_000)
         assert student.locator("text=The answer: 3 × 3").count() or student.locator("text=3 × 3").count()
         no_exception(student)

@@ -63,7 +63,7 @@ def test_students_on_both_servers_are_counted_in_one_vote(chromium, shared_datab
     presenter.get_by_role("button", name="Close and reveal").click()
     presenter.wait_for_selector(f"text=The answer: 3 × 3 · {right} of {len(students)} right")
     for tab in students:  # students on the other server see the reveal too: it is in the shared database
-        tab.wait_for_selector("text=The vote is closed", timeout=10_000)
+        tab.wait_for_selector("text=The vote is closed", timeout=20_000)
         no_exception(tab)
     assert bars(presenter)
     for tab in [presenter, *students]:
