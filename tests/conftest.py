@@ -28,6 +28,7 @@ def assert_plotly_js_ready(spec: dict) -> None:
 SPREAD = {"test_fuzz"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (its own hook, in each worker)
 def pytest_collection_modifyitems(items):
     """The tests that run PyTorch and Keras last (in their order): once imported, the frameworks stay in
     the process, their threads and their hundreds of thousands of objects slowing every test after them.
