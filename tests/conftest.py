@@ -23,9 +23,11 @@ def assert_plotly_js_ready(spec: dict) -> None:
     assert checked["layout"] == spec["layout"]
 
 
-# Modules whose tests are independent runs of one AppTest each, spread one by one over the README's two
-# workers (pytest-xdist, --dist loadgroup): the fuzzing of each page takes a minute.
-SPREAD = {"test_fuzz"}
+# Modules whose tests are independent, spread one by one over the README's two workers (pytest-xdist,
+# --dist loadgroup): the fuzzing of each page takes a minute (one AppTest each); the presenter and
+# readability browser tests open a fresh browser context each, two to three minutes a module (each
+# worker then starts its own server for them, ~5 s).
+SPREAD = {"test_fuzz", "test_browser_presenter", "test_browser_channels"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (its own hook, in each worker)
