@@ -78,18 +78,18 @@ def start_step(figure, key: str) -> int:
     The link's step applies once, to the view the link opened: the parameter is then dropped, so a
     changed configuration starts at its first step. "Copy link to this view" writes the step the
     animation shows at that moment. A bad value gets one notice, from the layout that removes it."""
-    name = step_parameter(key)
+    name, narrow = step_parameter(key), key.endswith(NARROW)
     raw = st.query_params.get_all(name)
     if not raw:
         return 0
-    if not key.endswith(NARROW):  # the narrow layout is drawn first and leaves the step to the wide one
+    if not narrow:  # the narrow layout is drawn first and leaves the step to the wide one
         del st.query_params[name]
     steps = presentation.step_count(figure)
     value = raw[0].strip()
     # ASCII digits only, and few: int() fails on "²" (a digit to isdigit) and on 5,000 digits
     if len(raw) == 1 and value.isascii() and value.isdigit() and len(value) <= 9 and 1 <= int(value) <= steps:
         return int(value) - 1
-    if key.endswith(NARROW):
+    if narrow:
         return 0
     notice(name, f"**The link's animation step was not used.** `{name}=` {shown(raw)} is not a step of this "
                   f"animation, which has steps 1 to {steps}; it starts at step 1.")

@@ -303,18 +303,19 @@ def scan_canvas(layout: dict):
 def fit_scan(data: list, layout: dict, canvas, planned_cell: float, factor: float, wide_screen: bool = False) -> None:
     """A scan's presenter size: its cells as large as PRESENTER_MAX_HEIGHT and the folded 1280×720 chart
     (PRESENTER_FOLDED_PX) allow, up to CELL_GROWTH times the planned cell, and the numbers on them sized
-    for the narrow screen's cells (the sidebar open), so that they fit on every screen. A scan too tall for that height (many channels) keeps cells
-    `factor` times the planned ones, as far as the narrow screen's width allows: a projector shows it
-    in parts, but larger. A layout shown on wide screens only (`wide_screen`) is fitted to them alone:
-    PRESENTER_WIDE_MAX_HEIGHT and PRESENTER_WIDE_PX. Margins are already enlarged. Changes data and layout."""
+    for the narrow screen's cells (the sidebar open), so that they fit on every screen. A scan too tall
+    for that height (many channels) keeps cells `factor` times the planned ones, as far as the narrow
+    screen's width allows: a projector shows it in parts, but larger. A layout shown on wide screens only
+    (`wide_screen`) is fitted to them alone: PRESENTER_WIDE_MAX_HEIGHT and PRESENTER_WIDE_PX. Margins are
+    already enlarged. Changes data and layout."""
     across, down = canvas
     margin = layout.get("margin", {})
     top, bottom, sides = margin.get("t", 0), margin.get("b", 0), margin.get("l", 0) + margin.get("r", 0)
-    max_height, narrow_px = ((PRESENTER_WIDE_MAX_HEIGHT, PRESENTER_WIDE_PX) if wide_screen
-                             else (PRESENTER_MAX_HEIGHT, PRESENTER_NARROW_PX))
+    # the tallest figure, the narrowest chart its numbers must fit, the widest chart its cells may fill
+    max_height, narrow_px, widest = ((PRESENTER_WIDE_MAX_HEIGHT, PRESENTER_WIDE_PX, PRESENTER_WIDE_PX) if wide_screen
+                                     else (PRESENTER_MAX_HEIGHT, PRESENTER_NARROW_PX, PRESENTER_FOLDED_PX))
     fits_screen = (max_height - top - bottom) / down
     readable = min(planned_cell * factor, (narrow_px - sides) / across)
-    widest = PRESENTER_WIDE_PX if wide_screen else PRESENTER_FOLDED_PX
     cell = min(planned_cell * CELL_GROWTH, (widest - sides) / across, max(fits_screen, readable))
     layout["height"] = int(top + bottom + down * cell)
     narrow = min(cell, (narrow_px - sides) / across)
