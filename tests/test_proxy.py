@@ -202,9 +202,11 @@ def access_log(cluster, route: str | None = None) -> list[dict]:
 def served_by(cluster, route: str, since: int = 0, path: str | None = None) -> str:
     """The server that answered the first request with this route (and this path) that nginx logged
     after its first `since` entries: the last of $upstream_addr's list ("a, b" when a failed first).
+    Replies nginx gave itself ("-": a static file, a refused request) name no server and are passed over.
     nginx writes the line as the reply ends, so it may come a moment after the reply."""
     deadline = time.monotonic() + 10
-    while not (entries := [e for e in access_log(cluster, route)[since:] if path in (None, e["path"])]):
+    while not (entries := [e for e in access_log(cluster, route)[since:]
+                           if path in (None, e["path"]) and e["upstream"].strip() not in ("", "-")]):
         assert time.monotonic() < deadline, f"nginx logged no {path or 'request'} for route {route} after entry {since}"
         time.sleep(0.05)
     return entries[0]["upstream"].split(",")[-1].strip()
