@@ -24,12 +24,6 @@ stride = ui.int_slider("Stride", "stride", 1, 2, default.stride, shows=fixed and
 config = Config(layer, channels, size, kernel, kernels, stride)
 
 
-@st.cache_resource(max_entries=1, show_spinner=False)
-def bench() -> tuple[benches.Bench, benches.Worker]:
-    """The process's one store of measurements, shared by every session, and the process that measures."""
-    return benches.Bench(), benches.Worker()
-
-
 @st.cache_resource(max_entries=32, show_spinner=False)
 def counts(config: Config):
     return topic.build_counts(config)
@@ -42,13 +36,13 @@ def measured(token: int, _config: Config, _results: Results, _available: tuple):
 
 ui.show_blocks([ui.built(lambda: counts(config))])
 
-(store, worker), available = bench(), topic.frameworks()
+(store, worker), available = benches.shared(), topic.frameworks()
 jobs = topic.jobs(config, available, worker.measure)
 measuring.again_button(store)
 progress = measuring.measure(store, jobs)
 results = Results(tuple((key, found) for key, _ in jobs if (found := store.get(key)) is not None))
 ui.show_blocks(measured(hash((config, results, available)), config, results, available))
-measuring.follow_up(progress)
+measuring.follow_up(store, jobs, progress)
 
 spec = config.spec
 ui.show_code("This layer timed as the page times it, on random data as the page's; the page itself runs the "

@@ -3,10 +3,13 @@ measurements, shared through the process's bench: no assertion depends on how lo
 layer choice, bad links, a layer too large to time, the code view. "Measure again" (a button) is clicked in
 the browser test (tests/test_browser_measured_time.py); its pacing is tested in test_lesson_measured_time."""
 
+import re
+
 import pytest
 
 import engine
 import ui
+from lessons import bench as benches
 from lessons import measured_time as topic
 from lessons.measured_time import CUSTOM, LAYERS
 from test_pages import open_page
@@ -43,6 +46,25 @@ def test_other_layers(layer):
     assert metrics(at)["Multiplications: standard"] == f"{spec.cost('standard').multiplications:,}"
     # the example fixes the sliders, shown greyed out at its values
     assert all(s.disabled for s in at.slider)
+
+
+def test_a_page_opened_while_another_session_measures_does_not_wait_for_it():
+    """A class opening the page at once: one session measures, the others get the counts at once and a
+    page that looks again by itself (a fragment), with how many measurements are made; then the results."""
+    query = {"layer": CUSTOM, "c": "5", "h": "9", "k": "3", "n": "7"}  # a layer no other test measures
+    store, _ = benches.shared()
+    with store._lock:  # another session is measuring
+        at = open_page(PAGE, query)
+    assert not at.exception and not at.error
+    assert metrics(at)["Multiplications: standard"] == f"{engine.standard_cost((5, 9, 9), 3, 7).multiplications:,}"
+    assert "NumPy: measured ratio" not in metrics(at)
+    made = [re.search(r"(\d+) of (\d+) measurements made", i.value) for i in at.info]
+    made = [m for m in made if m]
+    assert made and int(made[0][1]) < int(made[0][2]), [i.value for i in at.info]
+    at.run()  # what the fragment's look does once the other session is done: this page measures, then shows
+    assert not at.exception
+    assert "NumPy: measured ratio" in metrics(at)
+    assert not any("measurements made" in i.value for i in at.info)
 
 
 def test_a_custom_layer_from_the_sliders():

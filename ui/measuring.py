@@ -35,14 +35,29 @@ def measure(store: benches.Bench, jobs) -> benches.Progress:
         return store.measure(jobs)
 
 
-def follow_up(progress: benches.Progress) -> None:
+def follow_up(store: benches.Bench, jobs, progress: benches.Progress) -> None:
     """Call at the end of the page. The request that measured (or handed the worker a measurement) goes on in
-    the next one, within its own 2 s; another session's page says it is measuring and waits for a click."""
+    the next one, within its own 2 s, and so shows the results as they come. Another session's page does not
+    wait for it: it shows what is measured so far, and looks again every LOOK_EVERY seconds in a small rerun
+    of its own (a fragment), which takes over the measuring if nobody is at it; once everything is measured
+    the whole page runs again, with the results."""
     polling = st.session_state.pop(POLLS, False) and progress.running
     if progress.measured or progress.late or polling:
         st.session_state[CONTINUES], st.session_state[POLLS] = True, progress.late or polling
         time.sleep(0 if progress.measured else 0.5)  # the worker still measuring: look again in a moment
         st.rerun()
     elif progress.pending:
-        st.info("Measuring on this server now, for the whole class.", icon=":material/hourglass_top:")
-        st.button("Show the results measured so far", icon=":material/refresh:", key="show_measured")
+        _look_again(store, jobs, len(jobs))
+
+
+LOOK_EVERY = 2.0  # s between the looks of a page waiting for another session's measurements
+
+
+@st.fragment(run_every=LOOK_EVERY)
+def _look_again(store: benches.Bench, jobs, total: int) -> None:
+    progress = store.measure(jobs)  # returns at once while another session measures
+    if progress.measured or progress.late or not (progress.pending or progress.running):
+        st.session_state[CONTINUES] = bool(progress.measured or progress.late)
+        st.rerun(scope="app")  # this page measures now, or everything is measured: the whole page again
+    st.info(f"Measuring on this server now, for the whole class: {total - progress.pending} of {total} "
+            "measurements made. The results appear here when they are in.", icon=":material/hourglass_top:")
