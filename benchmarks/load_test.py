@@ -106,9 +106,11 @@ PAGES = {
     "depthwise": {"m": (1, 3), "seed": (0, 99), "stride": (1, 3), "dil": (1, 2)},
     "pointwise": {"h": (2, 8), "w": (2, 8), "c": (1, 8), "n": (1, 6), "seed": (0, 99)},
 }
-# The address a page is opened at, where its sliders above need one: Pointwise opens on the lecture's table,
-# its size sliders greyed out, until its example is "custom".
-QUERIES = {"pointwise": urlencode({"preset": POINTWISE_CUSTOM})}
+# The choice a page's sliders above need: Pointwise opens on the lecture's table, its size sliders greyed
+# out, until its example is "custom". A first visit opens the page's address with it; a page switched to
+# within a session opens at its lecture example (its address is not read again), and the session chooses it.
+CHOICES = {"pointwise": {"preset": POINTWISE_CUSTOM}}
+QUERIES = {page: urlencode(choices) for page, choices in CHOICES.items()}
 # the memory check also cycles through a page without an animation
 MEMORY_PAGES = {**PAGES, "flattening": {"c": (1, 4), "h": (1, 5), "w": (1, 5)}}
 # Controls the pages share (the same key): values every page of MEMORY_PAGES can take and compute.
@@ -250,6 +252,7 @@ class Student:
         self.pages: dict[str, str] = {}  # url path -> page script hash
         self.query = ""  # the URL's query string, as the server last set it
         self.sliders: dict[str, dict] = {}  # URL key -> {"id", "min", "max", "value", "disabled"}
+        self.choices: dict[str, dict] = {}  # URL key -> {"id", "value"} of a select box
         self.charts: dict[tuple, int] = {}  # delta path -> hash of the chart's spec in the last run
         self.page = ""
         self.bytes = 0
@@ -269,6 +272,7 @@ class Student:
         """Open a page: by its URL path for a first visit, by its script hash when switching."""
         self.page = page
         self.sliders = {}
+        self.choices = {}
         self.charts = {}
         message = BackMsg()
         state = message.rerun_script
@@ -277,7 +281,12 @@ class Student:
         else:
             state.page_name = page
         state.query_string = QUERIES.get(page, "")
-        return await self._run(message, expect_chart=True)
+        run = await self._run(message, expect_chart=True)
+        for key, option in CHOICES.get(page, {}).items():
+            if not run.errors and key in self.choices and self.choices[key]["value"] != option:
+                self.choices[key]["value"] = option
+                run = await self._run(self._widgets(), expect_chart=True)
+        return run
 
     def check_sliders(self, wanted: dict) -> list[str]:
         problems = []
@@ -292,6 +301,10 @@ class Student:
     async def change(self, key: str, value: float) -> Run:
         """Move one slider: a rerun carrying every slider's value."""
         self.sliders[key]["value"] = value
+        return await self._run(self._widgets(), expect_chart=True)
+
+    def _widgets(self) -> BackMsg:
+        """A rerun carrying every slider's value and every select box's choice, as the browser sends them."""
         message = BackMsg()
         state = message.rerun_script
         state.page_script_hash = self.page_hash
@@ -301,7 +314,10 @@ class Student:
                 widget = WidgetState(id=slider["id"])
                 widget.double_array_value.data.append(float(slider["value"]))
                 state.widget_states.widgets.append(widget)
-        return await self._run(message, expect_chart=True)
+        for choice in self.choices.values():
+            if choice["value"] is not None:
+                state.widget_states.widgets.append(WidgetState(id=choice["id"], string_value=choice["value"]))
+        return message
 
     async def _run(self, message: BackMsg, expect_chart: bool) -> Run:
         run = Run()
@@ -362,6 +378,17 @@ class Student:
                 value = slider.default[0] if slider.default else None
             self.sliders[key] = {"id": slider.id, "min": slider.min, "max": slider.max, "value": value,
                                  "disabled": slider.disabled}
+        elif kind == "selectbox":
+            box = element.selectbox
+            key = box.query_param_key or box.id.rsplit("-", 1)[-1]
+            known = self.choices.get(key)
+            if box.set_value and box.HasField("raw_value"):
+                value = box.raw_value
+            elif known is not None and known["id"] == box.id:
+                value = known["value"]
+            else:
+                value = box.options[box.default] if box.HasField("default") and box.options else None
+            self.choices[key] = {"id": box.id, "value": value}
         elif kind == "plotly_chart":
             spec = element.plotly_chart.spec
             path = tuple(msg.metadata.delta_path)
