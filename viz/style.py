@@ -17,6 +17,7 @@ DIVERGING = [
 ]
 PADDING_FILL = "#d0d0d0"
 PADDING_TEXT = "#555555"
+BLANK_CELL = "#e9edf2"  # a cell whose value does not matter here (a question's volume drawn by its shape)
 BACKGROUND = "#ffffff"
 WINDOW = "#111111"
 SAMPLED = "#ff9f1c"
