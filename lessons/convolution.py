@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import plotly.graph_objects as go
 
 import codegen
 import engine
 import viz
 from engine import ConvConfigError
+from viz import question as question_figures
 from lessons.common import bmatrix, flip_effect, flip_explanation, padding_text
 
 INTRO = ("A kernel slides over the input; at every position it multiplies the cells under it by its own weights and "
@@ -91,6 +93,7 @@ class Lesson:
     counts: dict  # metric label -> value as written
     cost_text: str  # markdown: each count's formula with the numbers filled in
     flip: Flip | None
+    question_figure: go.Figure  # what the question gives (the input, its padding, the kernels), no output
 
     def code(self) -> codegen.Snippets:
         """This configuration in NumPy, PyTorch and Keras."""
@@ -142,6 +145,22 @@ def cost_text(config: Config, cost: engine.Cost, positions: int) -> str:
     )
 
 
+def question_figure(config: Config, image: np.ndarray, weights: np.ndarray, pads) -> go.Figure:
+    """The input (channel 1 in front of the others, its zero padding around it) and the kernels (kernel 1's
+    channel 1 in front): what the question about the output size gives, without the output."""
+    channels, kernels = config.channels, config.kernels
+    kernels_name = f"{kernels} kernels" if kernels > 1 else "kernel"
+    kernel_size = f"{config.kernel_height}×{config.kernel_width}×{channels}{' each' if kernels > 1 else ''}"
+    turned = "<br>turned 180° when used" if config.operation == "convolution" else ""
+    Block = question_figures.Block
+    blocks = [Block(f"<b>input</b><br>{config.height}×{config.width}×{channels}", image.shape[1:], image[0], pads,
+                    tuple(range(channels)), name="input"),
+              Block(f"<b>{kernels_name}</b><br>{kernel_size}{turned}", weights.shape[2:], weights[0, 0],
+                    channels=tuple(range(channels)), name="kernel")]
+    return question_figures.question_figure(blocks, f"stride {config.stride} · {padding_text(config.padding)} · "
+                                                    f"dilation {config.dilation}")
+
+
 def build(config: Config = Config(), frame_ms: int = 800) -> Lesson:
     """The lesson for one configuration; frame_ms is how long Play shows each step.
     Raises ConvConfigError (saying what to change) for a kernel that does not fit."""
@@ -180,4 +199,5 @@ def build(config: Config = Config(), frame_ms: int = 800) -> Lesson:
                 "Parameters": viz.count(cost.params)},
         cost_text=cost_text(config, cost, out_height * out_width),
         flip=flip(weights) if config.operation == "convolution" else None,
+        question_figure=question_figure(config, image, weights, placement.pads),
     )

@@ -7,12 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import plotly.graph_objects as go
 
 import codegen
 import engine
 from engine import ConvConfigError
 from viz import count
 from viz import depthwise as viz_depthwise
+from viz import question as question_figures
 from viz import volume3d
 from viz.animated import AnimatedFigure
 
@@ -113,11 +115,27 @@ class Lesson:
     volumes_title: str
     volumes: AnimatedFigure  # the scan in 3-D: the input volume's windows, the output volume filling in
     code_caption: str
+    question_figure: go.Figure  # the input volume and the kernels, no output and no count
 
     def code(self):
         """This configuration in NumPy, PyTorch and Keras (codegen.Snippets), written when asked for."""
         config = self.config
         return codegen.depthwise(self.inputs, self.kernels, config.stride, config.padding, config.dilation)
+
+
+def question_figure(config: Config, inputs: np.ndarray, kernels: np.ndarray, pads) -> go.Figure:
+    """The input volume (channel 1 in front, its zero padding around it, the other channels behind) and the
+    stack of kernels (kernel 1 in front, each outlined in its channel's colour): what the question about the
+    multiplications gives, without the output or a count."""
+    channels, size, multiplier = config.channels, config.kernel_size, config.multiplier
+    per_channel = "one per channel" if multiplier == 1 else f"{multiplier} per channel"
+    Block = question_figures.Block
+    return question_figures.question_figure([
+        Block(f"<b>input</b><br>{config.height}×{config.width}×{channels}", inputs.shape[1:], inputs[0], pads,
+              tuple(range(channels)), name="input channel 1"),
+        Block(f"<b>{plural(len(kernels), 'kernel')}</b><br>{size}×{size}×1, {per_channel}", kernels.shape[1:],
+              kernels[0], channels=tuple(j // multiplier for j in range(len(kernels))), name="kernel 1"),
+    ], f"stride {config.stride} · {padding_text(config.padding)} · dilation {config.dilation}")
 
 
 def build(config: Config, frame_ms: int = 800) -> Lesson:
@@ -162,4 +180,5 @@ def build(config: Config, frame_ms: int = 800) -> Lesson:
                       f"convolution with groups={channels}), with the same parameter count. PyTorch holds this "
                       f"{config.height}×{config.width}×{channels} input as {channels}×{config.height}×{config.width} "
                       "(C×H×W)."),
+        question_figure=question_figure(config, inputs, kernels, trace.pads),
     )

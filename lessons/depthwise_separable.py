@@ -17,6 +17,7 @@ import engine
 import viz
 from engine import ConvConfigError, Cost
 from viz import pipeline as pipeline_figures
+from viz import question as question_figures
 from viz import separable_cost as figures
 
 from .blocks import ByWidth, Caption, Chart, Check, Columns, Formula, GoingFurther, Metric, Metrics, Notice, Section, Text
@@ -134,6 +135,7 @@ class Lesson:
     equivalence_check: Check  # depthwise then pointwise == conv2d with W[n, c] = P[n, c] · D[c]
     parameters_text: str
     code_caption: str
+    question_figure: go.Figure  # the input volume and both stages' kernels, by their shapes: no output, no count
 
     @property
     def sections(self) -> tuple:
@@ -477,6 +479,23 @@ def equivalence_texts(config: Config, example: Equivalence) -> tuple[str, Check,
     return shown, check, parameters
 
 
+def question_figure(config: Config) -> go.Figure:
+    """The input volume (its zero padding around it, the channels behind one another), the depthwise kernels
+    and the pointwise kernels, drawn by their shapes: what the question about the multiplications gives,
+    without an output shape or a count."""
+    size, channels, kernels = config.kernel_size, config.channels, config.kernels
+    pads = engine.plan((config.height, config.width), size, config.stride, config.padding).pads
+    every = tuple(range(channels))
+    Block = question_figures.Block
+    return question_figures.question_figure([
+        Block(f"<b>input</b><br>{config.height}×{config.width}×{channels}", (config.height, config.width), pads=pads,
+              channels=every, name="input"),
+        Block(f"<b>depthwise</b><br>{channels} × {size}×{size}×1", (size, size), channels=every,
+              name="depthwise kernel"),
+        Block(f"<b>pointwise</b><br>{kernels} × 1×1×{channels}", (1, 1), channels=every, name="pointwise kernel"),
+    ], f"stride {config.stride} · {padding_text(config.padding)}")
+
+
 def build(config: Config) -> Lesson:
     """Everything the page shows for this layer. Raises ConvConfigError, with the fix, for a layer the
     engine cannot compute."""
@@ -562,4 +581,5 @@ def build(config: Config) -> Lesson:
             f"separable parameter count above, and the grouped convolution with groups = {groups.used}. The code "
             f"writes shapes as the libraries do: NumPy and PyTorch channels first, C×H×W ({channels}×{config.height}×"
             f"{config.width}; PyTorch with a batch of 1 in front), Keras H×W×C as the lecture does."),
+        question_figure=question_figure(config),
     )

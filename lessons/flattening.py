@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+import plotly.graph_objects as go
 
 import codegen
 import engine
 import viz
 from engine import ConvConfigError
 from viz import flatten as viz_flatten
+from viz import question as question_figures
 
 INTRO = ("Flattening converts the data into a 1-dimensional array for the next layer: the output of the convolutional "
          "layers becomes one long feature vector, connected to the final classification model, the fully-connected "
@@ -134,6 +136,7 @@ class Lesson:
     comparison: str | None  # the example network's convolutions against its dense layer
     equivalence: str  # markdown: flatten + dense = a convolution with an input-sized kernel
     code_caption: str  # what the code view shows
+    question_figure: go.Figure  # the volume's channels, rows and columns, numbered; no values, no vector
 
     def code(self) -> codegen.Snippets:
         """This flatten and dense layer in NumPy, PyTorch and Keras."""
@@ -232,6 +235,17 @@ def animation(values_bytes: bytes, shape: tuple[int, int, int], order: str, entr
     return viz_flatten.flatten_figure(values, order, selected=entry, frame_ms=frame_ms)
 
 
+def question_figure(config: Config) -> go.Figure:
+    """The volume's channels side by side, their rows and columns numbered from 1, the cells blank: what the
+    question gives. No values (counting 1, 2, 3, … in CHW order would give the entry away) and no vector."""
+    Block = question_figures.Block
+    return question_figures.question_figure(
+        [Block(f"<b>channel {c + 1}</b>", (config.height, config.width), channels=(c,), numbered=True,
+               name=f"channel {c + 1}") for c in range(config.channels)],
+        f"A {config.height}×{config.width}×{config.channels} volume (H×W×C), flattened in {config.order} order: "
+        f"entry {config.entry}")
+
+
 def build(config: Config = Config(), frame_ms: int = PLAY_SPEEDS["normal"]) -> Lesson:
     """The lesson for one configuration; frame_ms is how long Play shows each cell's move."""
     values = volume(config)
@@ -272,4 +286,5 @@ def build(config: Config = Config(), frame_ms: int = PLAY_SPEEDS["normal"]) -> L
                       f"unit{'s' if config.units > 1 else ''}; the PyTorch and Keras code defines the flatten and "
                       "the dense layer counted above. Code counts from 0: entry i of the page is index i − 1 there, and "
                       "PyTorch holds the volume as C×H×W."),
+        question_figure=question_figure(config),
     )

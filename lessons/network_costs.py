@@ -14,6 +14,7 @@ import engine
 import viz
 from engine import Cost, Layer
 from viz import network as network_figures
+from viz import question as question_figures
 from viz.network import KINDS, millions
 
 from .blocks import Metric
@@ -56,6 +57,10 @@ CODE_CAPTION = (
 )
 ENGINE_SOURCE = ("The engine", "Each row of the table is one call to the same cost functions as on the earlier pages.",
                  engine.mobilenet_v1)
+
+
+# what the question's table shows of the layer table: each layer's shapes, from which its mult-adds follow
+QUESTION_COLUMNS = ["layer", "type", "stride", "input (H×W×C)", "kernel", "output (H×W×C)"]
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,7 @@ class Lesson:
     shares_text: str
     matrix_product_text: str  # why the 1×1 convolutions' share is good news for speed
     speed_text: str  # fewer computations, faster network?
+    question_figure: go.Figure  # the layers' shapes (QUESTION_COLUMNS of the table): no mult-adds, no shares
 
     def code(self):
         """The network counted in Python, built in PyTorch and Keras (codegen), computed when shown."""
@@ -218,6 +224,7 @@ def build(config: Config) -> Lesson:
     kinds = Counter(layer.kind for layer in counted)
     pool = next(layer for layer in layers if layer.kind == network_figures.POOL)
     _, pool_height, pool_width = pool.in_shape
+    table = network_figures.layer_table(layers)
     return Lesson(
         config=config, layers=layers, total=total, standard_total=standard_total, factor=factor,
         question=(f"MobileNet v1 with {config.described}: what share of all its mult-adds do the 1×1 (pointwise) "
@@ -257,7 +264,7 @@ def build(config: Config) -> Lesson:
                     + ", ".join(f"{kinds[kind]} {kind}" for kind in KINDS)
                     + "), plus the average pool, shown but left out of the totals. Shapes are written as the paper "
                     "writes them, height × width × channels."),
-        table=network_figures.layer_table(layers),
+        table=table,
         pool_help=(f"The paper leaves the average pool's multiplications (one by 1/{pool_height * pool_width} per "
                    "channel) out of its mult-adds"),
         parameters_help="weights" + (" and biases" if config.bias or config.fc_bias else ""),
@@ -279,4 +286,7 @@ def build(config: Config) -> Lesson:
             "layers not counted here (BatchNorm, ReLU, pooling). A depthwise layer does few multiplications per "
             "value it reads, so it tends to run further below a processor's peak than a 1×1 convolution does. The "
             "mult-add count is the paper's measure of cost, and a good first guide; the clock is the final one."),
+        question_figure=question_figures.table_figure(
+            {column: list(table[column]) for column in QUESTION_COLUMNS},
+            f"MobileNet v1, {config.described}: its {len(layers)} layers"),
     )

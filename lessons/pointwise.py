@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import plotly.graph_objects as go
 
 import codegen
 import engine
 from engine import ConvConfigError
 from viz import count, number
 from viz import pointwise as viz_pointwise
+from viz import question as question_figures
 from viz.animated import AnimatedFigure
 
 from .common import plural
@@ -140,6 +142,7 @@ class Lesson:
     metrics: dict[str, str]
     cost_text: str
     lecture_table: str
+    question_figure: go.Figure  # the depthwise maps and the kernels, no output and no count
 
     def code(self):
         """This configuration in NumPy, PyTorch and Keras (codegen.Snippets), written when asked for."""
@@ -171,6 +174,20 @@ def source_text(config: Config) -> str:
             f"{DEPTHWISE_PAGE_MAX}")
     return (f"**The input is the depthwise stage's output**: the {maps} depthwise maps of the {size} example "
             f"({k}×{k} depthwise kernels, one per channel, stride 1, no padding); {made}.")
+
+
+def question_figure(config: Config, inputs: np.ndarray, weights: np.ndarray) -> go.Figure:
+    """The depthwise maps as a volume (map 1 in front, the others behind) and the kernels as stacks of 1×1
+    sheets (kernel 1's weight for channel 1 in front): what the question about the multiplications gives,
+    without the output or a count."""
+    channels, kernels = config.channels, config.kernels
+    Block = question_figures.Block
+    return question_figures.question_figure([
+        Block(f"<b>depthwise maps</b><br>{config.height}×{config.width}×{channels}", inputs.shape[1:], inputs[0],
+              channels=tuple(range(channels)), name="depthwise map 1"),
+        Block(f"<b>{plural(kernels, 'kernel')}</b><br>1×1×{channels}{' each' if kernels > 1 else ''}", (1, 1),
+              weights[:1, :1], channels=tuple(range(channels)), name="kernel 1, channel 1"),
+    ], "stride 1 · no padding")
 
 
 def build(config: Config, frame_ms: int = 800) -> Lesson:
@@ -226,4 +243,5 @@ def build(config: Config, frame_ms: int = 800) -> Lesson:
                    f"**Additions** = N × H × W × (C − 1) = {kernels} × {height} × {width} × {channels - 1} = "
                    f"**{adds}**  \n**Parameters** = N × C = {kernels} × {channels} = **{params}** (no bias)"),
         lecture_table=lecture_table(),
+        question_figure=question_figure(config, inputs, weights),
     )

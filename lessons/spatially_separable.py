@@ -19,6 +19,7 @@ import codegen
 import engine
 import viz
 from engine import ConvConfigError, ScanTrace
+from viz import question as question_figures
 from viz import separable as figures
 from viz import style
 from viz.synced import synced_figure
@@ -207,6 +208,7 @@ class Lesson:
     verdict: Verdict
     flip: Flip | None  # only for convolution
     question: Question | None  # None when the sizes are impossible
+    question_figure: go.Figure | None  # what the question gives: the input, the kernel, its column and row
     routes: Routes | None  # None when the sizes are impossible; then `error` says why, in the routes' section
     error: ConvConfigError | None
     terms: Terms | None
@@ -313,6 +315,21 @@ def _question(config, kernel_shape, full, first, second) -> Question:
         f"{second.out_shape[1]}×{second.out_shape[2]} map.")
 
 
+def _question_figure(config, kernel, col, row, exact) -> go.Figure:
+    """The input with its zero padding, the kernel and the column and row the two passes use (the best rank-1
+    kernel's when it is not separable): what the question about the two routes' counts gives, without a count."""
+    (kh, kw), best = kernel.shape, "" if exact else "best rank-1 "
+    x = engine.input_pattern(config.pattern, 1, config.height, config.width, config.seed)[0]
+    pads = engine.plan(x.shape, kernel.shape, config.stride, config.padding).pads
+    Block = question_figures.Block
+    return question_figures.question_figure([
+        Block(f"<b>input</b><br>{config.height}×{config.width}", x.shape, x, pads, name="input"),
+        Block(f"<b>kernel</b><br>{kh}×{kw}", kernel.shape, kernel, name="kernel"),
+        Block(f"<b>{best}column</b><br>{kh}×1", (kh, 1), col[:, None], name="column"),
+        Block(f"<b>{best}row</b><br>1×{kw}", (1, kw), row[None, :], name="row"),
+    ], f"stride {config.stride} · {padding_text(config.padding)}")
+
+
 def _agreement(kernel, col, row, exact, full: ScanTrace, second: ScanTrace) -> tuple[bool, str]:
     difference = float(np.abs(full.output - second.output).max())
     relative = engine.relative_difference(full.output, second.output, full.padded, kernel)
@@ -402,18 +419,19 @@ def build(config: Config, frame_ms: int = 800, presenter: bool = False) -> Lesso
         full_cost = engine.standard_cost(shape, kernel.shape, 1, config.stride, config.padding)
         first_cost, second_cost = engine.separable_pass_costs(shape, kernel.shape, config.stride, config.padding)
     except ConvConfigError as error:
-        question = routes = None
+        question = routes = shown_question = None
         problem = error
         terms = _terms(config, kernel, low_rank, presenter=presenter)
     else:
         problem = None
         question = _question(config, kernel.shape, full_cost, first_cost, second_cost)
+        shown_question = _question_figure(config, kernel, col, row, exact)
         routes = _routes(config, kernel, col, row, exact, full_cost, first_cost, second_cost, frame_ms)
         terms = _terms(config, kernel, low_rank, full_cost, routes.two_pass_multiplications, presenter)
     return Lesson(
         config=config, kernel=kernel, rank=rank, col=col, row=row, exact=exact,
         verdict=_verdict(kernel, rank, col, row, exact, low_rank, presenter),
         flip=_flip(kernel, col, row, exact) if config.operation == "convolution" else None,
-        question=question, routes=routes, error=problem, terms=terms,
+        question=question, question_figure=shown_question, routes=routes, error=problem, terms=terms,
         image_filter=ImageFilter.of(kernel, col, row, config.stride, config.padding, config.operation),
         per_pixel_figure=figures.cost_per_pixel_figure(*kernel.shape))
