@@ -41,7 +41,7 @@ config = ui.built(lambda: Config(height=height, width=width, channels=channels, 
                                  dilation=dilation))
 shown = ui.built(lambda: lesson(config, frame_ms))
 
-ui.ask_first(shown.question, shown.answers, shown.explanation, "convolution")
+ui.ask_first(shown.question, shown.answers, shown.explanation, "convolution", figure=shown.question_figure)
 ui.show_chart(shown.figure, key="scan")
 
 if shown.flip:

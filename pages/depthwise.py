@@ -46,7 +46,7 @@ shown = ui.built(lambda: lesson(Config.for_example(example, height=height, width
                                 kernel_size=kernel_size, multiplier=multiplier, pattern=pattern, kernel=kernel,
                                 seed=seed, stride=stride, padding=padding, dilation=dilation), frame_ms))
 
-ui.ask_first(shown.question, shown.answers, shown.explanation, "depthwise")
+ui.ask_first(shown.question, shown.answers, shown.explanation, "depthwise", figure=shown.question_figure)
 
 st.subheader(shown.scan_title)
 ui.show_chart(shown.scan, key="scan")

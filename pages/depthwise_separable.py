@@ -48,7 +48,7 @@ shown = ui.built(lambda: lesson(config))
 
 st.markdown(shown.shapes)
 ui.ask_first(shown.question, [("Multiplications", shown.separable.multiplications)], shown.explanation,
-             "depthwise_separable")
+             "depthwise_separable", figure=shown.question_figure)
 
 ui.show_blocks(shown.sections)
 with st.expander("Show the math: the three counts"):

@@ -33,7 +33,7 @@ def lesson(config, frame_ms):
 shown = ui.built(lambda: lesson(Config(channels=channels, height=height, width=width, values=values, seed=seed,
                                 order=order, units=units, example=example, entry=entry), frame_ms))
 
-ui.ask_first(shown.question, shown.answers, shown.explanation, "flattening")
+ui.ask_first(shown.question, shown.answers, shown.explanation, "flattening", figure=shown.question_figure)
 
 ui.show_chart(shown.figure, key="flatten")
 st.markdown(shown.entry_text)

@@ -28,7 +28,7 @@ def lesson(config: Config) -> topic.Lesson:
 shown = lesson(Config(alpha, resolution, bias, fc_bias))  # every choice offered is a network the engine builds
 
 if not ui.predict(shown.question, [("Share of the mult-adds (%)", shown.pointwise_percent)], shown.explanation,
-                  key="network_costs", tolerance=5, unit="%"):
+                  key="network_costs", tolerance=5, unit="%", figure=shown.question_figure):
     st.stop()
 
 st.subheader(shown.title)

@@ -34,7 +34,7 @@ def lesson(config, frame_ms):
 shown = ui.built(lambda: lesson(Config.for_example(example, height=height, width=width, channels=channels,
                                                    kernel_size=kernel_size, kernels=kernels, seed=seed), frame_ms))
 
-ui.ask_first(shown.question, shown.answers, shown.explanation, "pointwise")
+ui.ask_first(shown.question, shown.answers, shown.explanation, "pointwise", figure=shown.question_figure)
 
 st.markdown(shown.source_text)
 st.subheader(shown.scan_title)

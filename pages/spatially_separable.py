@@ -35,7 +35,7 @@ shown = ui.built(lambda: lesson(Config(kernel=kernel, random_size=random_size, c
                                 height=height, width=width, pattern=pattern, seed=seed, stride=stride,
                                 padding=padding, terms=terms), frame_ms, ui.presenter()))
 if asked := shown.question:
-    ui.ask_first(asked.text, asked.fields, asked.explanation, "spatially_separable")
+    ui.ask_first(asked.text, asked.fields, asked.explanation, "spatially_separable", figure=shown.question_figure)
 
 ui.show_blocks(shown.sections)  # sizes the kernel does not fit: the routes' section says why, the rest is drawn
 

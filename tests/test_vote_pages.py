@@ -35,6 +35,30 @@ def texts(at) -> str:
                     for e in getattr(at, kind))
 
 
+def in_order(node):
+    """The page's elements, top to bottom."""
+    children = getattr(node, "children", None)
+    if not children:
+        yield node
+        return
+    for index in sorted(children):
+        yield from in_order(children[index])
+
+
+def sees_the_question_figure_above_the_form(at) -> bool:
+    """An open vote: one chart, the question's figure (the configuration, none of the answer), above the fields."""
+    shown = [(element.type, getattr(element, "key", None) or "") for element in in_order(at.main)]
+    charts = [i for i, (kind, _) in enumerate(shown) if kind == "plotly_chart"]
+    fields = [i for i, (kind, key) in enumerate(shown) if kind == "number_input" and key.startswith("_vote_field_")]
+    return len(charts) == 1 and shown[charts[0]][1] == "question_figure" and bool(fields) and charts[0] < fields[0]
+
+
+def sees_the_page(at) -> bool:
+    """A closed vote: the page's own charts, the question's figure gone."""
+    keys = [getattr(chart, "key", None) for chart in at.get("plotly_chart")]
+    return bool(keys) and "question_figure" not in keys
+
+
 def test_a_student_answers_a_percentage_with_decimals(database):
     started = database.start("network_costs", {}, votes.Question.of("Share?", [("Share of the mult-adds (%)", 74.9)],
                                                                       "why", tolerance=5, unit="%"))
@@ -65,7 +89,7 @@ def test_joining_opens_the_votes_page_at_its_configuration_with_the_question(dat
     at = app({"code": started.vote.code.lower()}, "pages/join.py")
     assert f"Class vote {started.vote.code}" in texts(at)
     assert (at.slider(key="h").value, at.slider(key="kw").value, at.slider(key="stride").value) == (7, 5, 2)
-    assert not at.get("plotly_chart")  # the answer stays hidden until the reveal
+    assert sees_the_question_figure_above_the_form(at)  # the input and the kernel; the output stays hidden
     at.switch_page("pages/convolution.py")  # AppTest runs its own page next, not the one the script switched to
     at.number_input(key="_vote_field_0").set_value(700)
     next(b for b in at.button if "my answer" in b.label).click().run()
@@ -73,7 +97,7 @@ def test_joining_opens_the_votes_page_at_its_configuration_with_the_question(dat
     database.close(started.vote.code, started.token)
     at.run()
     assert "The vote is closed. The answer: **675**. You said 700." in texts(at)
-    assert at.get("plotly_chart")
+    assert sees_the_page(at)
 
 
 def test_an_unreachable_database_is_one_message_and_the_page_goes_on(monkeypatch):
@@ -118,6 +142,7 @@ def test_every_pages_question_can_be_voted_on_and_revealed(database, page):
 
     student = app({"code": owned["code"]}, "pages/join.py")
     student.switch_page(f"pages/{page}.py")
+    assert sees_the_question_figure_above_the_form(student)
     for i, field in enumerate(vote.question.fields):
         student.number_input(key=f"_vote_field_{i}").set_value(field.answer)
     next(b for b in student.button if "my answer" in b.label).click().run()
@@ -129,4 +154,5 @@ def test_every_pages_question_can_be_voted_on_and_revealed(database, page):
     presenter.run()
     assert not student.exception and not presenter.exception
     assert ": right." in texts(student)
+    assert sees_the_page(student)
     assert "1 of 1 right" in texts(presenter)

@@ -15,9 +15,10 @@ from . import vote
 PREDICT = "predict"
 
 
-def ask_first(question: str, fields: list[tuple[str, float]], explanation: str, key: str, hint: str | None = None) -> None:
+def ask_first(question: str, fields: list[tuple[str, float]], explanation: str, key: str, hint: str | None = None,
+              figure=None) -> None:
     """In predict mode, the page stops at the question until it is answered (see predict)."""
-    if not predict(question, fields, explanation, key=key, hint=hint):
+    if not predict(question, fields, explanation, key=key, hint=hint, figure=figure):
         st.stop()
 
 
@@ -86,7 +87,7 @@ def directions(labels, said, expected, tolerance: float) -> str:
 
 
 def predict(question: str, fields: list[tuple[str, float]], explanation: str, key: str, tolerance: float = 0,
-            unit: str = "", hint: str | None = None) -> bool:
+            unit: str = "", hint: str | None = None, figure=None) -> bool:
     """Ask for a prediction before the page reveals its answer; True once the page may go on.
 
     Mode off: returns True and draws nothing. Mode on: a bordered box with the question and one number
@@ -95,11 +96,12 @@ def predict(question: str, fields: list[tuple[str, float]], explanation: str, ke
     stops: a first wrong answer gets which way it is off and the page's `hint` (markdown), and a second
     try. Then it shows the feedback and the explanation (markdown, the page's formula with the numbers
     filled in) and returns True. What was answered is kept per question and expected values, so a new
-    configuration asks anew.
+    configuration asks anew. `figure` (a lesson's question_figure: the configuration, nothing of the answer)
+    is drawn above the answer fields while the question is open.
 
     A class vote on this page (ui.vote) takes the question's place: the page stops until it is revealed.
     """
-    voted = vote.run(question, fields, explanation, tolerance, unit)
+    voted = vote.run(question, fields, explanation, tolerance, unit, figure)
     if voted is not None:
         return voted
     if not predict_mode():
@@ -112,6 +114,7 @@ def predict(question: str, fields: list[tuple[str, float]], explanation: str, ke
     with st.container(border=True):
         st.markdown(f"**:material/psychology_alt: Predict, then reveal.** {question}")
         if "said" not in state:
+            vote.show_question_figure(figure)
             widget_keys = [f"{state_key}-{i}" for i in range(len(fields))]
             with st.form(f"{state_key}-form", border=False):
                 with st.container(horizontal=True):
@@ -137,8 +140,8 @@ def predict(question: str, fields: list[tuple[str, float]], explanation: str, ke
                            icon=":material/lightbulb:")
             if state.get("missing"):
                 st.warning("Type a number in every field, or press *Just show me*.", icon=":material/edit:")
-            st.caption("The chart and the numbers appear once you answer. Turn *Predict, then reveal* off in the "
-                       "sidebar to see everything at once.")
+            st.caption("The page's figures and numbers appear once you answer. Turn *Predict, then reveal* off in "
+                       "the sidebar to see everything at once.")
             return False
         said = state["said"]
         answer = _answers_text(labels, expected, unit)

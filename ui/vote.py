@@ -77,17 +77,26 @@ def only_this_computer(link: str) -> bool:
         return False
 
 
-def run(question: str, fields, explanation: str, tolerance: float = 0, unit: str = "") -> bool | None:
+def run(question: str, fields, explanation: str, tolerance: float = 0, unit: str = "", figure=None) -> bool | None:
+    """`figure`: the question's figure (viz.question), which a student who joined sees while the vote is open."""
     page = st.session_state.get(PAGE, "")
     owned = st.session_state.get(OWNED)
     if owned and owned["page"] == page:
         return _presenter(owned)
     joined = st.session_state.get(JOINED)
     if joined and joined["page"] == page:
-        return _student(joined)
+        return _student(joined, figure)
     if st.session_state.get("present"):
         _start_button(page, votes.Question.of(question, fields, explanation, tolerance, unit))
     return None
+
+
+def show_question_figure(figure) -> None:
+    """The question's figure (a lesson's question_figure: the configuration, nothing of the answer), drawn while
+    the question is open, above the answer fields (here and in predict)."""
+    if figure is not None:
+        st.plotly_chart(figure, width="stretch", theme=None, key="question_figure",
+                        config={"displayModeBar": False, "scrollZoom": False})
 
 
 # ---- the presenter
@@ -239,7 +248,7 @@ def _leave() -> None:
     st.session_state.pop(JOINED, None)
 
 
-def _student(joined: dict) -> bool:
+def _student(joined: dict, figure=None) -> bool:
     code = joined["code"]
     try:
         vote, mine = votes.ballots().seen_by(code, session_token())
@@ -258,6 +267,7 @@ def _student(joined: dict) -> bool:
             st.markdown(question.explanation)
             st.button("Leave the vote", key="_vote_leave", on_click=_leave, type="tertiary")
             return True
+        show_question_figure(figure)  # the configuration, nothing of the answer: the page shows that once closed
         keys = [f"_vote_field_{i}" for i in range(len(question.fields))]
         with st.form("_vote_form", border=False):
             with st.container(horizontal=True):
@@ -273,7 +283,7 @@ def _student(joined: dict) -> bool:
             st.caption(f"Your answer: {answer_label(mine, question.unit)}. The lecturer reveals the answer when the "
                        "vote closes; this page shows it then.")
         else:
-            st.caption("Answer on your own first: the chart and the numbers appear when the lecturer reveals "
+            st.caption("Answer on your own first: the page's figures and numbers appear when the lecturer reveals "
                        "the answer.")
         _watch(code)
     return False
