@@ -2,8 +2,9 @@
 temporary folder). Answers arrive on the presenter's screen without anyone touching it, the histogram
 shows them, a changed answer replaces the old one, and "Close and reveal" reaches every student.
 
-Screenshots: test-artifacts/vote-*.png (the presenter at 1280×720 before and after the reveal, a
-student at 1280×800 and on a 390×844 phone).
+Students see the question's figure (the configuration, none of the answer) above the answer fields until
+the reveal. Screenshots: test-artifacts/vote-*.png (the presenter at 1280×720 before and after the reveal, a
+student at 1280×800 before and after answering, and on a 390×844 phone).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ CODE = ".st-key-vote_code [data-testid=stText]"
 COUNT = ".st-key-vote_count"
 HISTOGRAM = ".st-key-vote_presenter [data-testid=stPlotlyChart] .js-plotly-plot"
 FIELD = "[data-testid=stNumberInputField]"
+QUESTION_FIGURE = ".st-key-vote_student [data-testid=stPlotlyChart]"
+SEND = ".st-key-vote_student button:has-text('Send my answer')"
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +104,16 @@ def in_view(tab, selector: str, height: int) -> bool:
     return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
 
 
+def sees_the_question_figure(tab) -> None:
+    """One chart on the page, the question's figure, drawn above the answer fields with numbers of 15 px or more."""
+    tab.wait_for_selector(f"{QUESTION_FIGURE} .main-svg", timeout=30_000)
+    assert tab.locator("[data-testid=stPlotlyChart]").count() == 1  # the page's own, the answer's, stay hidden
+    assert tab.locator(QUESTION_FIGURE).bounding_box()["y"] < tab.locator(FIELD).first.bounding_box()["y"]
+    sizes = tab.evaluate(f"""() => [...document.querySelectorAll('{QUESTION_FIGURE} .main-svg text')]
+        .filter(t => t.textContent.trim()).map(t => parseFloat(getComputedStyle(t).fontSize))""")
+    assert sizes and min(sizes) >= 15, sizes
+
+
 def test_a_room_votes_and_the_presenter_reveals(chromium, vote_server):
     presenter = tab_of(chromium, vote_server, 1280, 720)
     code = start_vote(presenter)
@@ -127,7 +140,9 @@ def test_a_room_votes_and_the_presenter_reveals(chromium, vote_server):
     for student in students:
         student.wait_for_selector(f"text=Class vote {code}", timeout=30_000)
         assert "/convolution" in student.url
-        assert student.locator(PLOT).count() == 0  # the answer (the output filling in) is hidden
+        sees_the_question_figure(student)  # the input and the kernel; the output filling in stays hidden
+    assert in_view(laptop, SEND, 800)  # the question, its figure and the form on one laptop screen
+    laptop.screenshot(path=str(ARTIFACTS / "vote-student-question-1280.png"))
 
     answer(laptop, [3, 3])
     answer(typed, [3, 3])
@@ -159,7 +174,8 @@ def test_a_room_votes_and_the_presenter_reveals(chromium, vote_server):
     presenter.screenshot(path=str(ARTIFACTS / "vote-presenter-revealed.png"))
     for student in students:  # within a few of the students' 3 s looks, touching nothing
         student.wait_for_selector("text=The vote is closed", timeout=20_000)
-        student.wait_for_selector(PLOT, state="attached", timeout=20_000)
+        student.wait_for_selector(PLOT + ":not(.st-key-vote_student *)", state="attached", timeout=20_000)
+        student.wait_for_selector(QUESTION_FIGURE, state="detached")  # the page's own figures take its place
         assert student.locator("text=The answer: 3 × 3").count() or student.locator("text=3 × 3").count()
         no_exception(student)
     phone.screenshot(path=str(ARTIFACTS / "vote-student-phone-revealed.png"))
