@@ -18,18 +18,21 @@ import plotly.graph_objects as go
 from . import style
 from .scan import Placed, heatmap, padding_heatmap
 
-MAX_HEIGHT = 420  # px
+MAX_HEIGHT = 330  # px: under the page's title, a note and a two-line question, the fields stay in view at 1280×800
 PLANNED_PX = 740  # px: the chart in the question's box on a 1280×800 laptop, the sidebar open
 MIN_NUMBER_PX = 16  # numbers on cells: at least this large (on a laptop and a 1280×720 projector) or not printed
 LARGEST_NUMBER_PX = 22
-MAX_CELL_PX = 52
+NUMBER_SHARE = 0.62  # a number's font against its cell's height: 16 px on a cell of 26 px
+CHAR_EM = 0.56  # a digit's (and the minus sign's) width, in ems of its font
+MAX_CELL_PX = 44  # numbers of LARGEST_NUMBER_PX need no more
+BLANK_CELL_PX = 28  # blank cells (a volume drawn by its shape, its rows not numbered) need less
 TITLE_PX = 16  # the blocks' titles and the heading above them
 TITLE_LINE_PX = 21
 TITLE_CHAR_PX = 8.6  # the width of a 16 px title's character, for reserving room above a block
-HEADING_PX = 30  # the heading's line above the titles
+HEADING_PX = 28  # the heading's line above the titles
 SIDE_PX = 8  # left and right margins
-SHEET_STEP = 0.32  # cells a sheet behind is shifted up and to the right
-MOST_SHEETS = 8  # sheets drawn at most, the front one included; the title says how many there are
+SHEET_STEP = 0.26  # cells a sheet behind is shifted up and to the right
+MOST_SHEETS = 6  # sheets drawn at most, the front one included; the title says how many there are
 BLOCK_GAP = 1.4  # cells between two blocks
 LABEL_CELLS = 0.9  # room left of and above a numbered grid for its row and column numbers
 NEUTRAL_OUTLINE = "#777777"  # a sheet that stands for no channel
@@ -82,7 +85,7 @@ class Block:
 def number_font(cell_px: float, texts: list[str]) -> int:
     """The numbers' font on cells of `cell_px`: as large as fits, up to LARGEST_NUMBER_PX; 0 below MIN_NUMBER_PX."""
     longest = max((len(t) for t in texts), default=1)
-    size = int(min(LARGEST_NUMBER_PX, cell_px * 0.6, cell_px * 0.92 / (0.56 * max(longest, 1))))
+    size = int(min(LARGEST_NUMBER_PX, cell_px * NUMBER_SHARE, cell_px * 0.92 / (CHAR_EM * max(longest, 1))))
     return size if size >= MIN_NUMBER_PX else 0
 
 
@@ -110,7 +113,7 @@ def spans(blocks: list[Block], cell: float) -> tuple[float, float, float]:
 
 def cell_size(blocks: list[Block], top_px: float, bottom_px: float) -> float:
     """The largest cell (px) at which the blocks, with their titles, fit PLANNED_PX across and MAX_HEIGHT down."""
-    low, high = 1.0, float(MAX_CELL_PX)
+    low, high = 1.0, float(MAX_CELL_PX if any(b.values is not None or b.numbered for b in blocks) else BLANK_CELL_PX)
     for _ in range(40):  # the canvas's width in px grows with the cell: bisect for the largest that fits
         mid = (low + high) / 2
         across, down, _ = spans(blocks, mid)
