@@ -128,13 +128,15 @@ def question_figure(config: Config, inputs: np.ndarray, kernels: np.ndarray, pad
     stack of kernels (kernel 1 in front, each outlined in its channel's colour): what the question about the
     multiplications gives, without the output or a count."""
     channels, size, multiplier = config.channels, config.kernel_size, config.multiplier
-    per_channel = "one per channel" if multiplier == 1 else f"{multiplier} per channel"
+    # the kernels as the question counts them, per channel: their total is a product the student works out
+    kernels_title = (f"<b>{plural(channels, 'kernel')}</b><br>{size}×{size}×1, one per channel" if multiplier == 1
+                     else f"<b>kernels</b><br>{size}×{size}×1, {multiplier} per channel")
     Block = question_figures.Block
     return question_figures.question_figure([
         Block(f"<b>input</b><br>{config.height}×{config.width}×{channels}", inputs.shape[1:], inputs[0], pads,
               tuple(range(channels)), name="input channel 1"),
-        Block(f"<b>{plural(len(kernels), 'kernel')}</b><br>{size}×{size}×1, {per_channel}", kernels.shape[1:],
-              kernels[0], channels=tuple(j // multiplier for j in range(len(kernels))), name="kernel 1"),
+        Block(kernels_title, kernels.shape[1:], kernels[0],
+              channels=tuple(j // multiplier for j in range(len(kernels))), name="kernel 1"),
     ], f"stride {config.stride} · {padding_text(config.padding)} · dilation {config.dilation}")
 
 
