@@ -43,6 +43,7 @@ def make_pages() -> list:
 # busy server (every syscall hands the interpreter lock to the thread serving the websockets)
 # cost a few ms of every rerun. Per session, not per process: st.navigation and Page.run mark the
 # page they return, and sessions run at the same time.
+housekeeping.freeze_what_is_loaded()
 if "_pages" not in st.session_state:
     st.session_state["_pages"] = make_pages()
 page = st.navigation(st.session_state["_pages"])

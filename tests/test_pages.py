@@ -139,12 +139,12 @@ def test_tampered_url_values_fall_back_without_an_exception(query):
 def test_a_full_garbage_collection_runs_once_the_process_has_grown(monkeypatch):
     """Streamlit's collection after every rerun is off; app.py collects once memory has grown by
     housekeeping.GC_GROWTH_BYTES since the last collection, and on every rerun where memory cannot be read,
-    but never sooner after the last than GC_SHARE of the time allows. The first freezes what it leaves."""
+    but never sooner after the last than GC_SHARE of the time allows."""
     import gc
 
     import housekeeping
 
-    calls, frozen, memory, now = [], [], [100 * 2**20], [1000.0]
+    calls, memory, now = [], [100 * 2**20], [1000.0]
 
     def collect(*args):  # a collection that takes 0.2 s
         calls.append(memory[0])
@@ -152,19 +152,17 @@ def test_a_full_garbage_collection_runs_once_the_process_has_grown(monkeypatch):
         return 0
 
     monkeypatch.setattr(gc, "collect", collect)
-    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(len(calls)))
     monkeypatch.setattr(housekeeping, "_clock", lambda: now[0])
     monkeypatch.setattr(housekeeping, "_rss", lambda: memory[0])
     monkeypatch.setattr(housekeeping, "_after_collection", [memory[0]])
     monkeypatch.setattr(housekeeping, "_next_collection", [0.0])
-    monkeypatch.setattr(housekeeping, "_frozen", [False])
     housekeeping.collect_garbage_when_grown()
     memory[0] += housekeeping.GC_GROWTH_BYTES - 1
     housekeeping.collect_garbage_when_grown()
     assert calls == []  # not grown enough
     memory[0] += 1
     housekeeping.collect_garbage_when_grown()
-    assert len(calls) == 1 and housekeeping._after_collection[0] == memory[0] and frozen == [1]
+    assert len(calls) == 1 and housekeeping._after_collection[0] == memory[0]
     housekeeping.collect_garbage_when_grown()
     assert len(calls) == 1  # measured from the last collection
     memory[0] += 10 * housekeeping.GC_GROWTH_BYTES  # a class arriving: grown, but the last took 0.2 s
@@ -174,11 +172,25 @@ def test_a_full_garbage_collection_runs_once_the_process_has_grown(monkeypatch):
     assert len(calls) == 1  # too soon: more than GC_SHARE of the time would go to collecting
     now[0] += 0.02
     housekeeping.collect_garbage_when_grown()
-    assert len(calls) == 2 and frozen == [1]  # frozen once only
+    assert len(calls) == 2
     monkeypatch.setattr(housekeeping, "_rss", lambda: 0)  # no /proc
     now[0] += wait + 0.01
     housekeeping.collect_garbage_when_grown()
     assert len(calls) == 3
+
+
+def test_what_is_loaded_is_frozen_once_before_the_first_page(monkeypatch):
+    import gc
+
+    import housekeeping
+
+    done = []
+    monkeypatch.setattr(gc, "collect", lambda *a: done.append("collect") or 0)
+    monkeypatch.setattr(gc, "freeze", lambda: done.append("freeze"))
+    monkeypatch.setattr(housekeeping, "_frozen", [False])
+    housekeeping.freeze_what_is_loaded()
+    housekeeping.freeze_what_is_loaded()
+    assert done == ["collect", "freeze"]
 
 
 @pytest.mark.parametrize("page", ["pages/convolution.py", "pages/depthwise.py", "pages/depthwise_separable.py"])
