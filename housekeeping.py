@@ -77,7 +77,6 @@ def collect_garbage_when_grown() -> None:
         end = _clock()
         _next_collection[0] = end + (end - start) * (1 / GC_SHARE - 1)
         _after_collection[0] = _rss()
-        print(f"GCLOG {time.time():.2f} rss_before {rss/2**20:.0f} after {_after_collection[0]/2**20:.0f} took {1000*(end-start):.0f}ms", file=open("/tmp/fl/gclog.txt", "a"), flush=True)
     finally:
         _collection.release()
 
