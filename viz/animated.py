@@ -230,10 +230,12 @@ def as_text(markup: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
 
 
-def fitting_font(cell_px: float, texts, largest: float = 18) -> int:
-    """The largest font (at most `largest` px) at which the longest text still fits in a cell."""
+def fitting_font(cell_px: float, texts, largest: float = 18, height_share: float = 0.45,
+                 width_share: float = 0.9) -> int:
+    """The largest font (at most `largest` px, at most `height_share` of a cell) at which the longest text
+    still fits in `width_share` of a cell's width (a digit is 0.56 em wide)."""
     longest = max((len(t) for row in texts for t in row), default=1)
-    return int(min(largest, cell_px * 0.45, cell_px * 0.9 / (0.56 * max(longest, 1))))
+    return int(min(largest, cell_px * height_share, cell_px * width_share / (0.56 * max(longest, 1))))
 
 
 def enlarge_spec(data: list, layout: dict, factor: float, fit_scan_cells: bool = False,

@@ -16,6 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from . import style
+from .animated import fitting_font
 from .scan import Placed, heatmap, padding_heatmap
 
 MAX_HEIGHT = 330  # px: under the page's title, a note and a two-line question, the fields stay in view at 1280×800
@@ -23,7 +24,6 @@ PLANNED_PX = 740  # px: the chart in the question's box on a 1280×800 laptop, t
 MIN_NUMBER_PX = 16  # numbers on cells: at least this large (on a laptop and a 1280×720 projector) or not printed
 LARGEST_NUMBER_PX = 22
 NUMBER_SHARE = 0.62  # a number's font against its cell's height: 16 px on a cell of 26 px
-CHAR_EM = 0.56  # a digit's (and the minus sign's) width, in ems of its font
 MAX_CELL_PX = 44  # numbers of LARGEST_NUMBER_PX need no more
 BLANK_CELL_PX = 28  # blank cells (a volume drawn by its shape, its rows not numbered) need less
 TITLE_PX = 16  # the blocks' titles and the heading above them
@@ -84,8 +84,7 @@ class Block:
 
 def number_font(cell_px: float, texts: list[str]) -> int:
     """The numbers' font on cells of `cell_px`: as large as fits, up to LARGEST_NUMBER_PX; 0 below MIN_NUMBER_PX."""
-    longest = max((len(t) for t in texts), default=1)
-    size = int(min(LARGEST_NUMBER_PX, cell_px * NUMBER_SHARE, cell_px * 0.92 / (CHAR_EM * max(longest, 1))))
+    size = fitting_font(cell_px, [texts], LARGEST_NUMBER_PX, height_share=NUMBER_SHARE, width_share=0.92)
     return size if size >= MIN_NUMBER_PX else 0
 
 
