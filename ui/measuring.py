@@ -47,17 +47,17 @@ def follow_up(store: benches.Bench, jobs, progress: benches.Progress) -> None:
         time.sleep(0 if progress.measured else 0.5)  # the worker still measuring: look again in a moment
         st.rerun()
     elif progress.pending:
-        _look_again(store, jobs, len(jobs))
+        _look_again(store, jobs)
 
 
 LOOK_EVERY = 2.0  # s between the looks of a page waiting for another session's measurements
 
 
 @st.fragment(run_every=LOOK_EVERY)
-def _look_again(store: benches.Bench, jobs, total: int) -> None:
+def _look_again(store: benches.Bench, jobs) -> None:
     progress = store.measure(jobs)  # returns at once while another session measures
     if progress.measured or progress.late or not (progress.pending or progress.running):
         st.session_state[CONTINUES] = bool(progress.measured or progress.late)
         st.rerun(scope="app")  # this page measures now, or everything is measured: the whole page again
-    st.info(f"Measuring on this server now, for the whole class: {total - progress.pending} of {total} "
+    st.info(f"Measuring on this server now, for the whole class: {len(jobs) - progress.pending} of {len(jobs)} "
             "measurements made. The results appear here when they are in.", icon=":material/hourglass_top:")
